@@ -1,0 +1,1 @@
+"""povexit: poverty-county exit assessment from registry exports and field surveys."""
