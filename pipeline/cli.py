@@ -1,0 +1,101 @@
+"""The `povexit` command: generate a synthetic batch, run batches through Dagster, report.
+
+Exit codes of `povexit run`: 0 published; 1 a blocking check failed (nothing published);
+2 unusable input or arguments; 3 an unexpected internal error (rerun with --debug).
+Every failure prints one line; a traceback only with --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from pipeline import settings
+from pipeline.errors import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_PUBLISHED,
+    InputError,
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="povexit", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and Dagster logs")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write a synthetic raw batch")
+    generate.add_argument("--batch", required=True, help="batch id, e.g. guizhou-2020")
+    generate.add_argument("--scale", type=float, default=0.01, help="share of full size")
+    generate.add_argument("--seed", type=int, default=2020)
+    generate.add_argument("--out", help="raw folder to write into (default: the raw folder)")
+
+    run = commands.add_parser("run", help="materialise batches and publish their marts")
+    run.add_argument("--batch", action="append", help="batch id (repeatable; default: all)")
+    run.add_argument("--raw", help="raw folder (default: $POVEXIT_RAW_DIR or data/raw)")
+    run.add_argument("--marts", help="marts folder (default: $POVEXIT_MARTS_DIR or data/marts)")
+
+    report = commands.add_parser("report", help="print a batch's findings")
+    report.add_argument("--batch", required=True)
+    report.add_argument("--marts", help="marts folder (default: $POVEXIT_MARTS_DIR or data/marts)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not args.debug:
+        warnings.filterwarnings("ignore")
+        logging.getLogger("dagster").setLevel(logging.CRITICAL)
+    try:
+        if args.command == "generate":
+            return _generate(args)
+        if args.command == "run":
+            return _run(args)
+        return _report(args)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as error:  # an unexpected fault, not the user's: say so in one line
+        if args.debug:
+            raise
+        print(f"internal error: {error.__class__.__name__} (rerun with --debug)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _generate(args) -> int:
+    from pipeline.generate import generate_batch
+
+    settings.check_batch_id(args.batch)
+    if not 0 < args.scale <= 1:
+        raise InputError(f"--scale must be in (0, 1], found {args.scale}")
+    out = Path(args.out) if args.out else settings.raw_dir()
+    try:
+        folder = generate_batch(args.batch, out, scale=args.scale, seed=args.seed)
+    except ValueError as error:
+        raise InputError(str(error)) from None
+    print(f"wrote {folder}")
+    return EXIT_PUBLISHED
+
+
+def _run(args) -> int:
+    from pipeline.runner import run_batches
+
+    raw, marts = settings.raw_dir(args.raw), settings.marts_dir(args.marts)
+    # The Dagster definitions read the same variables, so flags reach them through these.
+    os.environ["POVEXIT_RAW_DIR"], os.environ["POVEXIT_MARTS_DIR"] = str(raw), str(marts)
+    return run_batches(raw, marts, args.batch, debug=args.debug)
+
+
+def _report(args) -> int:
+    from pipeline.report import print_report
+
+    settings.check_batch_id(args.batch)
+    return print_report(settings.marts_dir(args.marts), args.batch)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

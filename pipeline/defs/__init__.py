@@ -1,0 +1,1 @@
+"""Dagster wiring: assets, checks, resources, partitions and jobs. Asset logic lives outside."""

@@ -1,0 +1,1 @@
+"""Assets by layer: raw files in, validation, SQL models, publication."""

@@ -1,0 +1,34 @@
+"""Published layer: the batch's marts copied into data/marts/exit_assessment.duckdb."""
+
+import dagster as dg
+
+from pipeline.defs.assets.sql import PUBLISHED_TABLES
+from pipeline.defs.partitions import BATCH_PARTITIONS
+from pipeline.defs.resources import PovexitPaths
+from pipeline.publish import publish_batch
+from pipeline.settings import marts_path
+
+
+@dg.asset(
+    name="exit_assessment",
+    group_name="published",
+    partitions_def=BATCH_PARTITIONS,
+    kinds={"duckdb"},
+    deps=PUBLISHED_TABLES,
+    description=(
+        "The published marts file, data/marts/exit_assessment.duckdb: every table of SPEC "
+        "section 4, keyed by batch_id. Written whole and renamed over the old file."
+    ),
+    pool="publish_marts",
+)
+def exit_assessment(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.MaterializeResult:
+    batch_id = context.partition_key
+    counts = publish_batch(
+        paths.warehouse_path(batch_id), marts_path(paths.marts), batch_id, PUBLISHED_TABLES
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(marts_path(paths.marts))),
+            **{f"rows_{table}": count for table, count in counts.items()},
+        }
+    )

@@ -1,0 +1,80 @@
+"""Blocking checks made from the pandera schemas: one per raw table, on its staging asset.
+
+Validation already ran every rule of the schema inside DuckDB (`rejected_rows`); a check reads
+the outcome for its file and blocks everything downstream when the file's quarantined share
+passes the batch's reject threshold (default 1%) or when its rows do not add up
+(read = accepted + rejected). A blocked batch publishes nothing.
+"""
+
+import dagster as dg
+
+from pipeline.defs.partitions import BATCH_PARTITIONS
+from pipeline.defs.resources import PovexitPaths
+from pipeline.schemas.fields import RAW_TABLES, RawTable
+from pipeline.schemas.raw import SCHEMAS
+
+
+def staging_model(table: RawTable) -> str:
+    return "stg_" + table.asset.removeprefix("raw_")
+
+
+def schema_check(table: RawTable) -> dg.AssetChecksDefinition:
+    schema = SCHEMAS[table.name]
+
+    @dg.asset_check(
+        asset=staging_model(table),
+        name=f"{table.name}_schema",
+        blocking=True,
+        partitions_def=BATCH_PARTITIONS,
+        description=(
+            f"Rows of {table.name} failing the pandera schema '{schema.name}' stay within the "
+            "batch's reject threshold, and rows read = rows accepted + rows rejected."
+        ),
+    )
+    def _check(context: dg.AssetCheckExecutionContext, paths: PovexitPaths):
+        batch_id = context.partition_key
+        with paths.warehouse(batch_id) as con:
+            read, source_file = con.execute(
+                "select rows_read, source_file from _ingest_reports where source_table = ?",
+                [table.name],
+            ).fetchone()
+            rejected = con.execute(
+                "select count(distinct line_number) from rejected_rows where source_table = ?",
+                [table.name],
+            ).fetchone()[0]
+            accepted = con.execute(f'select count(*) from "{staging_model(table)}"').fetchone()[0]
+            threshold = con.execute("select reject_threshold from batch_manifest").fetchone()[0]
+            by_rule = con.execute(
+                """
+                select "column", rule, count(*) from rejected_rows
+                where source_table = ? group by all order by 3 desc, 1, 2
+                """,
+                [table.name],
+            ).fetchall()
+        share = rejected / read if read else 0.0
+        balanced = read == accepted + rejected
+        rules = "\n".join(f"| {c or ''} | {r} | {n} |" for c, r, n in by_rule) or "| | none | 0 |"
+        return dg.AssetCheckResult(
+            passed=balanced and share <= threshold,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=(
+                f"{source_file}: {rejected} of {read} rows quarantined ({share:.2%}, "
+                f"threshold {threshold:.2%})" + ("" if balanced else "; rows do not add up")
+            ),
+            metadata={
+                "source_file": source_file,
+                "rows_read": read,
+                "rows_accepted": accepted,
+                "rows_rejected": rejected,
+                "rejected_share": share,
+                "reject_threshold": threshold,
+                "failing_rows_by_rule": dg.MetadataValue.md(
+                    "| column | rule | rows |\n|---|---|---|\n" + rules
+                ),
+            },
+        )
+
+    return _check
+
+
+SCHEMA_CHECKS = [schema_check(table) for table in RAW_TABLES]

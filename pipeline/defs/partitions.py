@@ -1,0 +1,5 @@
+"""Batches are dynamic partitions: a batch id is registered when its folder is found."""
+
+import dagster as dg
+
+BATCH_PARTITIONS = dg.DynamicPartitionsDefinition(name="batch")

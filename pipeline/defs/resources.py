@@ -1,0 +1,43 @@
+"""Where a batch's files are read and its working database and the marts are written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from pipeline import settings, warehouse
+
+
+class PovexitPaths(dg.ConfigurableResource):
+    """The raw and marts folders; empty means the environment's or the project's default."""
+
+    raw_dir: str = ""
+    marts_dir: str = ""
+
+    @property
+    def raw(self) -> Path:
+        return settings.raw_dir(self.raw_dir or None)
+
+    @property
+    def marts(self) -> Path:
+        return settings.marts_dir(self.marts_dir or None)
+
+    def batch_dir(self, batch_id: str) -> Path:
+        return self.raw / settings.check_batch_id(batch_id)
+
+    def warehouse_path(self, batch_id: str) -> Path:
+        return settings.warehouse_path(self.marts, batch_id)
+
+    @contextmanager
+    def warehouse(self, batch_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The batch's own working database, with the parse macros defined."""
+        path = self.warehouse_path(batch_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with DuckDBResource(database=str(path)).get_connection() as con:
+            con.execute(warehouse.PARSE_MACROS)
+            yield con

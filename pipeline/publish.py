@@ -1,0 +1,74 @@
+"""Publishing a batch's marts: build a new marts file, then rename it over the old one.
+
+A reader holding the old file open keeps reading the old file (the rename swaps the directory
+entry, not the bytes under an open handle), so a reader is never blocked and never sees half a
+publish. The old file is copied before it is read, so even a reader holding it open read-write
+does not lock the publisher out. Other batches' rows are carried over untouched; the batch's own
+rows are replaced whole.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from pipeline.settings import check_batch_id
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
+    rows = con.execute(
+        "select table_name from duckdb_tables() where database_name = ?", [catalog]
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def publish_batch(warehouse: Path, marts_file: Path, batch_id: str, tables: list[str]) -> dict:
+    """Replace `batch_id`'s rows of `tables` in `marts_file` by the warehouse's; returns counts."""
+    check_batch_id(batch_id)  # it is spelled into the SQL below
+    marts_file.parent.mkdir(parents=True, exist_ok=True)
+    handle, new_name = tempfile.mkstemp(prefix=f".{marts_file.name}.", dir=marts_file.parent)
+    os.close(handle)
+    new_file = Path(new_name)
+    new_file.unlink()  # DuckDB creates the file itself
+    snapshot = new_file.with_suffix(".old")
+    counts = {}
+    try:
+        con = duckdb.connect(str(new_file))
+        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        old_tables: set[str] = set()
+        if marts_file.exists():
+            shutil.copyfile(marts_file, snapshot)
+            con.execute(f"attach '{snapshot}' as old (read_only)")
+            old_tables = _tables(con, "old")
+        for table in sorted(old_tables - set(tables)):
+            con.execute(f'create table "{table}" as select * from old."{table}"')
+        for table in tables:
+            kept = (
+                f"select * from old.\"{table}\" where batch_id <> '{batch_id}' union all by name "
+                if table in old_tables
+                else ""
+            )
+            con.execute(
+                f'create table "{table}" as select * from ('
+                f'{kept}select * from wh."{table}") order by all'
+            )
+            counts[table] = con.execute(
+                f'select count(*) from "{table}" where batch_id = ?', [batch_id]
+            ).fetchone()[0]
+        con.execute("detach wh")
+        if old_tables:
+            con.execute("detach old")
+        con.execute("checkpoint")
+        con.close()
+        with new_file.open("rb") as written:
+            os.fsync(written.fileno())
+        os.replace(new_file, marts_file)
+    finally:
+        new_file.unlink(missing_ok=True)
+        snapshot.unlink(missing_ok=True)
+        Path(f"{new_file}.wal").unlink(missing_ok=True)
+    return counts

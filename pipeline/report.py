@@ -1,0 +1,101 @@
+"""Text output from the published marts: the verdict table and the press-release figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipeline.errors import EXIT_PUBLISHED, InputError
+from pipeline.settings import marts_path
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{value * 100:.2f}%"
+
+
+def _money(value) -> str:
+    return "n/a" if value is None else f"{value:,.2f}"
+
+
+def _open(marts_file: Path) -> duckdb.DuckDBPyConnection:
+    if not marts_file.is_file():
+        raise InputError(f"{marts_file}: no published marts yet (run `povexit run` first)")
+    return duckdb.connect(str(marts_file), read_only=True)
+
+
+COUNTY_QUERY = """
+select county_code, county_name, region, comprehensive_incidence, wrong_exit_rate, missed_rate,
+    acceptance_rate, exited_sample_income, verdict
+from county_assessment where batch_id = ? order by county_code
+"""
+
+
+def verdict_lines(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[str]:
+    rows = con.execute(COUNTY_QUERY, [batch_id]).fetchall()
+    header = (
+        f"{'county':<8}{'name':<16}{'incidence':>10}{'wrong-exit':>11}{'missed':>9}"
+        f"{'accept':>9}{'income':>12}  verdict"
+    )
+    lines = [header]
+    for code, name, _, incidence, wrong, missed, accept, income, verdict in rows:
+        lines.append(
+            f"{code:<8}{name:<{16 - _wide(name)}}{_pct(incidence):>10}{_pct(wrong):>11}"
+            f"{_pct(missed):>9}{_pct(accept):>9}{_money(income):>12}  {verdict}"
+        )
+    return lines
+
+
+def _wide(text: str) -> int:
+    """Extra terminal columns taken by full-width characters, to keep the table aligned."""
+    return sum(1 for char in text if ord(char) > 0x2E80)
+
+
+def print_verdicts(marts_file: Path, batch_id: str) -> None:
+    with _open(marts_file) as con:
+        print(f"{batch_id}: county verdicts")
+        print("\n".join(verdict_lines(con, batch_id)))
+
+
+def print_report(marts: Path, batch_id: str) -> int:
+    with _open(marts_path(marts)) as con:
+        summary = con.execute(
+            "select * from batch_summary where batch_id = ?", [batch_id]
+        ).fetchdf()
+        if summary.empty:
+            raise InputError(f"{marts_path(marts)}: no published batch {batch_id!r}")
+        s = summary.iloc[0]
+        counties = con.execute(
+            "select max(comprehensive_incidence), max(wrong_exit_rate), max(missed_rate) "
+            "from county_assessment where batch_id = ?",
+            [batch_id],
+        ).fetchone()
+        rejected = con.execute(
+            "select count(distinct (source_file, line_number)) from rejected_rows "
+            "where batch_id = ?",
+            [batch_id],
+        ).fetchone()[0]
+        print(f"Exit assessment {batch_id} (province {s.province_code}, {s.assessment_year})")
+        print(
+            f"  counties assessed: {s.counties_assessed}, meeting the standard: "
+            f"{s.counties_meeting}"
+        )
+        print(
+            f"  highest comprehensive poverty incidence: {_pct(counties[0])}; "
+            f"wrong-exit rate: {_pct(counties[1])}; missed-evaluation rate: {_pct(counties[2])}"
+        )
+        print(
+            f"  public acceptance (pooled): {_pct(s.acceptance_rate)}; "
+            f"mean of counties: {_pct(s.mean_county_acceptance)}"
+        )
+        print(
+            f"  surveyed exited households' per-capita net income: "
+            f"{_money(s.exited_sample_income)} yuan, {_money(s.income_over_line)} above the "
+            f"line of {_money(s.poverty_line_yuan)}, {_money(s.income_over_province)} above "
+            f"the provincial registry average of {_money(s.province_registry_income)}"
+        )
+        print(f"  poverty counties: {s.poverty_counties}, exited: {s.poverty_counties_exited}")
+        print(f"  quarantined input rows: {rejected}")
+        print()
+        print("\n".join(verdict_lines(con, batch_id)))
+    return EXIT_PUBLISHED

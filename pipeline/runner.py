@@ -1,0 +1,125 @@
+"""Running batches through the Dagster job, from the command line.
+
+Before Dagster starts, every batch id is checked (before any file is opened) and every batch's
+manifest and file headers are read, so unusable input fails fast with one line naming the file.
+Each batch is then one run of the `assess_batch` job on its partition.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from pipeline import settings
+from pipeline.errors import (
+    EXIT_BLOCKED,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_PUBLISHED,
+    InputError,
+)
+from pipeline.ingest import canonical_header, detect_encoding, find_source, read_header
+from pipeline.manifest import read_manifest
+from pipeline.report import print_verdicts
+from pipeline.schemas.fields import RAW_TABLES
+
+
+def discover_batches(raw: Path) -> list[str]:
+    if not raw.is_dir():
+        raise InputError(f"{raw}: raw folder not found")
+    found = sorted(p.name for p in raw.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not found:
+        raise InputError(f"{raw}: no batch folders")
+    return found
+
+
+def preflight(batch_dir: Path) -> None:
+    """Everything that makes a batch unusable as a whole, found before any run starts."""
+    read_manifest(batch_dir)
+    for table in RAW_TABLES:
+        path = find_source(batch_dir, table)
+        canonical_header(path, read_header(path, detect_encoding(path)), table)
+
+
+@dataclass
+class Outcome:
+    code: int
+    message: str = ""
+
+
+def _input_error(error) -> str | None:
+    """The message of an InputError somewhere in a failure's cause chain."""
+    while error is not None:
+        if error.cls_name == "InputError":
+            return error.message.split(":", 1)[1].strip() if ":" in error.message else error.message
+        error = error.cause
+    return None
+
+
+def classify(result: dg.ExecuteInProcessResult) -> Outcome:
+    if result.success:
+        return Outcome(EXIT_PUBLISHED)
+    failed_checks = [
+        evaluation for evaluation in result.get_asset_check_evaluations() if not evaluation.passed
+    ]
+    if failed_checks:
+        lines = [evaluation.description or evaluation.check_name for evaluation in failed_checks]
+        return Outcome(
+            EXIT_BLOCKED, "blocking check failed, nothing published: " + "; ".join(lines)
+        )
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            message = _input_error(error)
+            if message:
+                return Outcome(EXIT_INPUT, message)
+            return Outcome(
+                EXIT_INTERNAL, f"internal error in {event.step_key} (rerun with --debug)"
+            )
+    return Outcome(EXIT_INTERNAL, "the run failed (rerun with --debug)")
+
+
+def _instance() -> dg.DagsterInstance:
+    return (
+        dg.DagsterInstance.get()
+        if os.environ.get("DAGSTER_HOME")
+        else (dg.DagsterInstance.ephemeral())
+    )
+
+
+def run_batches(raw: Path, marts: Path, batch_ids: list[str] | None, debug: bool = False) -> int:
+    batch_ids = batch_ids or discover_batches(raw)
+    for batch_id in batch_ids:
+        settings.check_batch_id(batch_id)
+    for batch_id in batch_ids:
+        batch_dir = raw / batch_id
+        if not batch_dir.is_dir():
+            raise InputError(f"{batch_dir}: batch folder not found")
+        preflight(batch_dir)
+
+    from pipeline.definitions import defs
+
+    job = defs.resolve_job_def("assess_batch")
+    level = "DEBUG" if debug else "CRITICAL"
+    run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
+    worst = EXIT_PUBLISHED
+    with _instance() as instance:
+        instance.add_dynamic_partitions("batch", batch_ids)
+        for batch_id in batch_ids:
+            result = job.execute_in_process(
+                partition_key=batch_id,
+                instance=instance,
+                run_config=run_config,
+                raise_on_error=False,
+            )
+            outcome = classify(result)
+            if outcome.code == EXIT_PUBLISHED:
+                print_verdicts(settings.marts_path(marts), batch_id)
+            else:
+                print(f"error: {batch_id}: {outcome.message}", file=sys.stderr)
+            worst = max(worst, outcome.code)
+    return worst

@@ -1,0 +1,89 @@
+"""The SQL models under `sql/`: one `SELECT` per file, read and ordered here.
+
+A model's name is its file stem; it becomes the DuckDB table of that name and the Dagster asset
+of that key. Its dependencies are the tables its SQL reads (found with sqlglot, CTE names
+subtracted), never a hand-written list. Its description is the file's leading comment.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    """One SQL file: what it is called, where it sits and what it reads."""
+
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    description: str
+    deps: frozenset[str]
+
+
+def leading_comment(sql: str) -> str:
+    """The `--` comment block at the top of a file, joined into one paragraph."""
+    lines = []
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        lines.append(stripped.removeprefix("--").strip())
+    return " ".join(part for part in lines if part).strip()
+
+
+def referenced_tables(sql: str) -> frozenset[str]:
+    """Tables a query reads: every table reference that is not one of its own CTEs."""
+    tree = sqlglot.parse_one(sql, dialect="duckdb")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    tables = {table.name for table in tree.find_all(exp.Table) if table.name}
+    return frozenset(tables - ctes)
+
+
+def load_model(path: Path) -> SqlModel:
+    sql = path.read_text(encoding="utf-8")
+    if not leading_comment(sql):
+        raise ValueError(f"{path}: a model opens with a comment saying what it holds")
+    return SqlModel(
+        name=path.stem,
+        layer=path.parent.name,
+        path=path,
+        sql=sql,
+        description=leading_comment(sql),
+        deps=referenced_tables(sql),
+    )
+
+
+def load_models(sql_dir: Path = SQL_DIR) -> dict[str, SqlModel]:
+    """Every model under `sql_dir`, keyed by name."""
+    models = {}
+    for path in sorted(sql_dir.glob("*/*.sql")):
+        model = load_model(path)
+        if model.name in models:
+            raise ValueError(
+                f"two models are named {model.name}: {models[model.name].path}, {path}"
+            )
+        models[model.name] = model
+    return models
+
+
+def build_order(models: dict[str, SqlModel]) -> list[str]:
+    """Model names in an order where each comes after the models it reads."""
+    graph = {name: {dep for dep in model.deps if dep in models} for name, model in models.items()}
+    return list(graphlib.TopologicalSorter(graph).static_order())
+
+
+def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
+    """(Re)build the model's table from its query; returns its row count."""
+    body = model.sql.strip().rstrip(";")
+    con.execute(f'create or replace table "{model.name}" as {body}')
+    return con.execute(f'select count(*) from "{model.name}"').fetchone()[0]

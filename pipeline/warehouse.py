@@ -1,0 +1,52 @@
+"""A batch's working DuckDB database, and the parse macros every reader of raw text shares.
+
+Raw tables hold text as read. Validation (through ibis) and the staging SQL both turn that text
+into values with the same macros, so a value the validator accepts is the value staging stores.
+The parsers are strict on purpose: `3.5` is not an integer and `1e3` is not money, where a plain
+cast would round or convert silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+PARSE_MACROS = r"""
+create or replace temp macro povexit_int(v) as
+    case when regexp_full_match(v, '[+-]?[0-9]+(\.0+)?') then try_cast(v as bigint) end;
+create or replace temp macro povexit_decimal(v) as
+    case when regexp_full_match(v, '[+-]?[0-9]+(\.[0-9]{1,2})?')
+        then try_cast(v as decimal(12, 2)) end;
+create or replace temp macro povexit_date(v) as
+    case when regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') then try_cast(v as date) end;
+create or replace temp macro povexit_bool(v) as
+    case
+        when lower(v) in ('true', '1', 'y', 'yes', '是') then true
+        when lower(v) in ('false', '0', 'n', 'no', '否') then false
+    end;
+create or replace temp macro povexit_mask(v) as
+    case
+        when v is null then null
+        when length(v) <= 8 then repeat('*', length(v))
+        else left(v, 4) || repeat('*', length(v) - 8) || right(v, 4)
+    end;
+"""
+
+# The macro that parses each field type; text needs none.
+PARSER_OF_TYPE = {
+    "string": None,
+    "int": "povexit_int",
+    "decimal": "povexit_decimal",
+    "bool": "povexit_bool",
+    "date": "povexit_date",
+}
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a warehouse with the parse macros defined for this connection."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute(PARSE_MACROS)
+    return con
