@@ -1,0 +1,48 @@
+"""Shared fixtures: a tiny batch on disk, and raw/marts folders the pipeline is pointed at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import ingest, manifest, validation, warehouse
+from pipeline.schemas.fields import RAW_TABLES
+from tests.batch_builder import default_batch, write_batch
+
+
+@pytest.fixture
+def folders(tmp_path, monkeypatch) -> tuple[Path, Path]:
+    """Empty raw and marts folders, set as the environment's defaults."""
+    raw, marts = tmp_path / "raw", tmp_path / "marts"
+    raw.mkdir()
+    monkeypatch.setenv("POVEXIT_RAW_DIR", str(raw))
+    monkeypatch.setenv("POVEXIT_MARTS_DIR", str(marts))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return raw, marts
+
+
+@pytest.fixture
+def batch() -> dict:
+    """The valid tiny batch, as rows a test may edit before writing."""
+    return default_batch()
+
+
+def validate(tmp_path: Path, batch: dict):
+    """Write, ingest and validate a batch in memory; returns the warehouse connection."""
+    folder = write_batch(tmp_path / "raw", batch)
+    con = warehouse.connect(":memory:")
+    manifest.store_manifest(con, manifest.read_manifest(folder))
+    for table in RAW_TABLES:
+        report = ingest.ingest(con, folder, table)
+        ingest.store_report(con, report, len(table.columns))
+    validation.validate_batch(con, batch["manifest"]["batch_id"])
+    return con
+
+
+def rejects(con) -> set[tuple[str, int, str, str]]:
+    """(file, line, column, rule) of every quarantined finding."""
+    rows = con.execute(
+        'select source_table, line_number, "column", rule from rejected_rows'
+    ).fetchall()
+    return set(rows)
