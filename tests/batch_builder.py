@@ -11,6 +11,8 @@ import copy
 import csv
 from pathlib import Path
 
+import tomli_w
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -22,44 +24,97 @@ def resident_id(county: str, birth: str, sequence: int) -> str:
 
 
 COUNTY_COLUMNS = [
-    "county_code", "county_name", "prefecture_code", "prefecture_name", "region",
-    "rural_population", "poverty_county", "exit_year", "in_exit_batch",
-]  # fmt: skip
+    "county_code",
+    "county_name",
+    "prefecture_code",
+    "prefecture_name",
+    "region",
+    "rural_population",
+    "poverty_county",
+    "exit_year",
+    "in_exit_batch",
+]
 HOUSEHOLD_COLUMNS = [
-    "household_id", "county_code", "village_code", "head_name", "head_id_number",
-    "household_size", "poverty_status", "year_registered", "year_exited", "poverty_cause",
-    "per_capita_net_income", "relocated",
-]  # fmt: skip
+    "household_id",
+    "county_code",
+    "village_code",
+    "head_name",
+    "head_id_number",
+    "household_size",
+    "poverty_status",
+    "year_registered",
+    "year_exited",
+    "poverty_cause",
+    "per_capita_net_income",
+    "relocated",
+]
 MEMBER_COLUMNS = [
-    "household_id", "member_no", "name", "id_number", "relation", "sex", "birth_date",
-]  # fmt: skip
+    "household_id",
+    "member_no",
+    "name",
+    "id_number",
+    "relation",
+    "sex",
+    "birth_date",
+]
 SURVEY_COLUMNS = [
-    "survey_id", "agency_code", "county_code", "village_code", "survey_date", "sample_frame",
-    "household_id", "household_size", "wage_income", "operating_income", "property_income",
-    "transfer_income", "production_cost", "food_secure", "clothing_secure",
-    "education_secure", "medical_secure", "housing_secure", "water_secure", "acceptance",
-]  # fmt: skip
+    "survey_id",
+    "agency_code",
+    "county_code",
+    "village_code",
+    "survey_date",
+    "sample_frame",
+    "household_id",
+    "household_size",
+    "wage_income",
+    "operating_income",
+    "property_income",
+    "transfer_income",
+    "production_cost",
+    "food_secure",
+    "clothing_secure",
+    "education_secure",
+    "medical_secure",
+    "housing_secure",
+    "water_secure",
+    "acceptance",
+]
 
 
 def _household(hid, county, size, status="exited", exited="2019", income="9000.00"):
     return {
-        "household_id": hid, "county_code": county, "village_code": hid[:12],
-        "head_name": "张三", "head_id_number": "", "household_size": str(size),
-        "poverty_status": status, "year_registered": "2014",
-        "year_exited": exited if status == "exited" else "", "poverty_cause": "illness",
-        "per_capita_net_income": income, "relocated": "false",
-    }  # fmt: skip
+        "household_id": hid,
+        "county_code": county,
+        "village_code": hid[:12],
+        "head_name": "张三",
+        "head_id_number": "",
+        "household_size": str(size),
+        "poverty_status": status,
+        "year_registered": "2014",
+        "year_exited": exited if status == "exited" else "",
+        "poverty_cause": "illness",
+        "per_capita_net_income": income,
+        "relocated": "false",
+    }
 
 
 def _survey(sid, county, frame, hid, size, wage, **flags):
     row = {
-        "survey_id": sid, "agency_code": "AG01", "county_code": county,
-        "village_code": (hid or f"{county}001001")[:12], "survey_date": "2020-10-20",
-        "sample_frame": frame, "household_id": hid or "", "household_size": str(size),
-        "wage_income": wage, "operating_income": "1000.00", "property_income": "0.00",
-        "transfer_income": "500.00", "production_cost": "500.00",
+        "survey_id": sid,
+        "agency_code": "AG01",
+        "county_code": county,
+        "village_code": (hid or f"{county}001001")[:12],
+        "survey_date": "2020-10-20",
+        "sample_frame": frame,
+        "household_id": hid or "",
+        "household_size": str(size),
+        "wage_income": wage,
+        "operating_income": "1000.00",
+        "property_income": "0.00",
+        "transfer_income": "500.00",
+        "production_cost": "500.00",
         "acceptance": "accept",
-    }  # fmt: skip
+    }
     for name in ("food", "clothing", "education", "medical", "housing", "water"):
         row[f"{name}_secure"] = flags.get(name, "true")
     return row
@@ -67,16 +122,40 @@ def _survey(sid, county, frame, hid, size, wage, **flags):
 
 def default_batch() -> dict:
     counties = [
-        {"county_code": "529901", "county_name": "甲县", "prefecture_code": "529900",
-         "prefecture_name": "测试州", "region": "west", "rural_population": "100",
-         "poverty_county": "true", "exit_year": "", "in_exit_batch": "true"},
-        {"county_code": "529902", "county_name": "乙县", "prefecture_code": "529900",
-         "prefecture_name": "测试州", "region": "central", "rural_population": "80",
-         "poverty_county": "true", "exit_year": "", "in_exit_batch": "true"},
-        {"county_code": "529903", "county_name": "丙县", "prefecture_code": "529900",
-         "prefecture_name": "测试州", "region": "west", "rural_population": "50",
-         "poverty_county": "true", "exit_year": "2018", "in_exit_batch": "false"},
-    ]  # fmt: skip
+        {
+            "county_code": "529901",
+            "county_name": "甲县",
+            "prefecture_code": "529900",
+            "prefecture_name": "测试州",
+            "region": "west",
+            "rural_population": "100",
+            "poverty_county": "true",
+            "exit_year": "",
+            "in_exit_batch": "true",
+        },
+        {
+            "county_code": "529902",
+            "county_name": "乙县",
+            "prefecture_code": "529900",
+            "prefecture_name": "测试州",
+            "region": "central",
+            "rural_population": "80",
+            "poverty_county": "true",
+            "exit_year": "",
+            "in_exit_batch": "true",
+        },
+        {
+            "county_code": "529903",
+            "county_name": "丙县",
+            "prefecture_code": "529900",
+            "prefecture_name": "测试州",
+            "region": "west",
+            "rural_population": "50",
+            "poverty_county": "true",
+            "exit_year": "2018",
+            "in_exit_batch": "false",
+        },
+    ]
     households = [
         _household("529901001001000001", "529901", 3),
         _household("529901001001000002", "529901", 2),
@@ -91,11 +170,14 @@ def default_batch() -> dict:
             sequence = 10 * number + 2 * member_no + 1  # odd: male
             members.append(
                 {
-                    "household_id": household["household_id"], "member_no": str(member_no),
-                    "name": "张三", "id_number": resident_id(county, birth, sequence),
-                    "relation": "head" if member_no == 1 else "child", "sex": "M",
+                    "household_id": household["household_id"],
+                    "member_no": str(member_no),
+                    "name": "张三",
+                    "id_number": resident_id(county, birth, sequence),
+                    "relation": "head" if member_no == 1 else "child",
+                    "sex": "M",
                     "birth_date": f"{birth[:4]}-{birth[4:6]}-{birth[6:]}",
-                }  # fmt: skip
+                }
             )
         household["head_id_number"] = members[-int(household["household_size"])]["id_number"]
     surveys = [
@@ -106,9 +188,12 @@ def default_batch() -> dict:
     ]
     return {
         "manifest": {
-            "batch_id": "test-2020", "province_code": "52", "province_name": "测试省",
-            "assessment_year": 2020, "poverty_line_yuan": 4000,
-        },  # fmt: skip
+            "batch_id": "test-2020",
+            "province_code": "52",
+            "province_name": "测试省",
+            "assessment_year": 2020,
+            "poverty_line_yuan": 4000,
+        },
         "counties": counties,
         "registry_households": households,
         "registry_members": members,
@@ -131,11 +216,7 @@ def write_batch(raw_dir: Path, batch: dict | None = None, batch_id: str | None =
     batch["manifest"]["batch_id"] = batch_id
     folder = raw_dir / batch_id
     folder.mkdir(parents=True, exist_ok=True)
-    lines = []
-    for key, value in batch["manifest"].items():
-        lines.append(f"{key} = {value!r}".replace("'", '"') if isinstance(value, str) else
-                     f"{key} = {value}")
-    (folder / "batch.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "batch.toml").write_text(tomli_w.dumps(batch["manifest"]), encoding="utf-8")
     for name, columns in COLUMNS.items():
         with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
             writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
