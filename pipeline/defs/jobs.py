@@ -3,12 +3,9 @@ process; batches run in parallel as separate runs."""
 
 import dagster as dg
 
-from pipeline.defs.partitions import BATCH_PARTITIONS
-
 ASSESS_BATCH_JOB = dg.define_asset_job(
     "assess_batch",
     selection=dg.AssetSelection.all(),
-    partitions_def=BATCH_PARTITIONS,
     executor_def=dg.in_process_executor,
     description="Every asset of one batch: raw files to published marts.",
 )

@@ -1,0 +1,82 @@
+"""The Dagster definitions load, and their graph is the one the SQL and the schemas describe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import dagster as dg
+import pytest
+
+from pipeline.definitions import defs
+from pipeline.sql_models import load_models
+
+SPEC_MARTS = [
+    "county_assessment",
+    "survey_household_income",
+    "guarantee_compliance",
+    "batch_summary",
+    "rectification_list",
+    "rejected_rows",
+]
+RAW_ASSETS = [
+    "raw_counties",
+    "raw_registry__households",
+    "raw_registry__members",
+    "raw_survey__households",
+]
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return defs.resolve_asset_graph()
+
+
+def test_every_spec_mart__is_an_asset_feeding_the_published_file(graph):
+    published = graph.get(dg.AssetKey("exit_assessment"))
+    assert {key.to_user_string() for key in published.parent_keys} == set(SPEC_MARTS)
+
+
+def test_sql_assets__depend_on_what_their_sql_reads(graph):
+    for name, model in load_models().items():
+        parents = {key.to_user_string() for key in graph.get(dg.AssetKey(name)).parent_keys}
+        assert parents == set(model.deps), name
+        assert graph.get(dg.AssetKey(name)).description == model.description
+
+
+def test_marts__trace_back_to_every_raw_table(graph):
+    upstream = {
+        key.to_user_string()
+        for key in graph.get_ancestor_asset_keys(dg.AssetKey("county_assessment"))
+    }
+    assert set(RAW_ASSETS) | {"batch_manifest", "rejected_rows"} <= upstream
+
+
+def test_groups__are_the_layers(graph):
+    groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert {groups[name] for name in RAW_ASSETS} == {"raw"}
+    assert groups["stg_registry__members"] == "staging"
+    assert groups["county_assessment"] == "marts"
+    assert groups["exit_assessment"] == "published"
+
+
+def test_schema_checks__are_blocking_on_staging(graph):
+    checks = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    assert set(checks) == {
+        "counties_schema",
+        "registry_households_schema",
+        "registry_members_schema",
+        "survey_households_schema",
+    }
+    assert all(spec.blocking for spec in checks.values())
+    assert checks["registry_members_schema"].asset_key == dg.AssetKey("stg_registry__members")
+
+
+def test_dagster_definitions_validate__passes():
+    done = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

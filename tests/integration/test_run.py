@@ -1,0 +1,154 @@
+"""`povexit run` and `povexit report` end to end on the tiny batch: exit codes and marts."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipeline.cli import main
+from tests.batch_builder import write_batch
+
+MARTS = [
+    "batch_summary",
+    "county_assessment",
+    "guarantee_compliance",
+    "rectification_list",
+    "rejected_rows",
+    "survey_household_income",
+]
+
+
+def marts_content(marts_dir) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(marts_dir / "exit_assessment.duckdb"), read_only=True) as con:
+        return {
+            table: con.execute(f"select * from {table} order by all").fetchall() for table in MARTS
+        }
+
+
+def test_run__publishes_every_mart_and_prints_verdicts(folders, batch, capsys):
+    raw, marts = folders
+    write_batch(raw, batch)
+    assert main(["run", "--batch", "test-2020"]) == 0
+    out = capsys.readouterr().out
+    assert "529901" in out and "meets" in out
+    content = marts_content(marts)
+    empty_when_clean = {"rejected_rows", "rectification_list"}
+    assert all(content[table] for table in MARTS if table not in empty_when_clean)
+    assert [row[0] for row in content["batch_summary"]] == ["test-2020"]
+
+
+def test_run__twice_on_the_same_input_gives_identical_marts(folders, batch):
+    raw, marts = folders
+    write_batch(raw, batch)
+    assert main(["run"]) == 0
+    first = marts_content(marts)
+    assert main(["run"]) == 0
+    assert marts_content(marts) == first
+
+
+def test_run__rejects_above_threshold_exit_1_and_publish_nothing(folders, batch, capsys):
+    raw, marts = folders
+    batch["registry_members"][0]["sex"] = "F"  # 1 of 8 member rows: 12.5% > 1%
+    write_batch(raw, batch)
+    assert main(["run", "--batch", "test-2020"]) == 1
+    err = capsys.readouterr().err
+    assert "registry_members.csv: 1 of 8 rows quarantined" in err
+    assert not (marts / "exit_assessment.duckdb").exists()
+
+
+def test_run__threshold_from_the_manifest_lets_a_batch_publish(folders, batch):
+    raw, marts = folders
+    batch["registry_members"][0]["sex"] = "F"
+    batch["manifest"]["reject_threshold"] = 0.2
+    write_batch(raw, batch)
+    assert main(["run"]) == 0
+    rejected = marts_content(marts)["rejected_rows"]
+    assert [(row[1], row[3], row[4]) for row in rejected] == [("registry_members.csv", 2, "sex")]
+
+
+def test_run__failed_batch_leaves_other_batches_rows_untouched(folders, batch):
+    raw, marts = folders
+    write_batch(raw, batch, batch_id="good-2020")
+    assert main(["run", "--batch", "good-2020"]) == 0
+    before = marts_content(marts)
+    bad = write_batch(raw, batch, batch_id="bad-2020")
+    (bad / "survey_households.csv").write_text("survey_id\nS1\n", encoding="utf-8")
+    assert main(["run", "--batch", "bad-2020"]) == 2
+    assert marts_content(marts) == before
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "--batch", "Bad_Id"], "invalid batch id 'Bad_Id'"),
+        (["run", "--batch", "../etc"], "invalid batch id"),
+        (["run", "--batch", "absent-2020"], "batch folder not found"),
+    ],
+)
+def test_run__bad_arguments_exit_2_with_one_line(folders, argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda folder: (folder / "registry_members.csv").unlink(), "registry_members: missing"),
+        (lambda folder: (folder / "batch.toml").unlink(), "batch.toml: missing"),
+        (
+            lambda folder: (folder / "batch.toml").write_text('batch_id = "other"\n'),
+            "disagrees with its folder",
+        ),
+        (
+            lambda folder: (folder / "counties.csv").write_text(""),
+            "counties.csv: empty file",
+        ),
+        (
+            lambda folder: (folder / "counties.csv").write_text("county_code,county_name\n"),
+            "counties.csv: missing required column 'prefecture_code'",
+        ),
+    ],
+)
+def test_run__unusable_input_exit_2_and_marts_stay(folders, batch, damage, message, capsys):
+    raw, marts = folders
+    folder = write_batch(raw, batch)
+    assert main(["run"]) == 0
+    before = marts_content(marts)
+    capsys.readouterr()
+    damage(folder)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert "Traceback" not in "\n".join(err)
+    assert marts_content(marts) == before
+
+
+def test_report__prints_the_press_release_figures(folders, batch, capsys):
+    raw, _ = folders
+    write_batch(raw, batch)
+    assert main(["run"]) == 0
+    capsys.readouterr()
+    assert main(["report", "--batch", "test-2020"]) == 0
+    out = capsys.readouterr().out
+    assert "public acceptance (pooled): 100.00%" in out
+    assert "poverty counties: 3, exited: 3" in out
+
+
+def test_report__unknown_batch_exit_2(folders, capsys):
+    assert main(["report", "--batch", "nothing-here"]) == 2
+
+
+def test_publish__a_reader_holding_the_marts_open_is_not_blocked(folders, batch):
+    raw, marts = folders
+    write_batch(raw, batch)
+    assert main(["run"]) == 0
+    with duckdb.connect(str(marts / "exit_assessment.duckdb"), read_only=True) as reader:
+        seen = reader.execute("select count(*) from county_assessment").fetchone()
+        batch["survey_households"][0]["acceptance"] = "unsure"
+        write_batch(raw, batch)
+        assert main(["run"]) == 0
+        # The reader keeps its snapshot: the file it opened, whole.
+        assert reader.execute("select count(*) from county_assessment").fetchone() == seen
+    accepting = marts_content(marts)["batch_summary"]
+    assert accepting  # the new publish is in place
