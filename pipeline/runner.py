@@ -22,7 +22,7 @@ from pipeline.errors import (
     EXIT_PUBLISHED,
     InputError,
 )
-from pipeline.ingest import canonical_header, detect_encoding, find_source, read_header
+from pipeline.ingest import open_table
 from pipeline.manifest import read_manifest
 from pipeline.report import print_verdicts
 from pipeline.schemas.fields import RAW_TABLES
@@ -41,8 +41,7 @@ def preflight(batch_dir: Path) -> None:
     """Everything that makes a batch unusable as a whole, found before any run starts."""
     read_manifest(batch_dir)
     for table in RAW_TABLES:
-        path = find_source(batch_dir, table)
-        canonical_header(path, read_header(path, detect_encoding(path)), table)
+        open_table(batch_dir, table)
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 Raw tables hold text as read. Validation (through ibis) and the staging SQL both turn that text
 into values with the same macros, so a value the validator accepts is the value staging stores.
-The parsers are strict on purpose: `3.5` is not an integer and `1e3` is not money, where a plain
+Ingestion has already mapped every accepted spelling to its canonical one
+(`pipeline/reference/value_labels.toml`), so a boolean here is `true` or `false`. The parsers
+are strict on purpose: `3.5` is not an integer and `1e3` is not money, where a plain
 cast would round or convert silently.
 """
 
@@ -21,10 +23,7 @@ create or replace temp macro povexit_decimal(v) as
 create or replace temp macro povexit_date(v) as
     case when regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') then try_cast(v as date) end;
 create or replace temp macro povexit_bool(v) as
-    case
-        when lower(v) in ('true', '1', 'y', 'yes', '是') then true
-        when lower(v) in ('false', '0', 'n', 'no', '否') then false
-    end;
+    case v when 'true' then true when 'false' then false end;
 create or replace temp macro povexit_mask(v) as
     case
         when v is null then null

@@ -1,0 +1,46 @@
+"""Coded values as real exports spell them, mapped to the canonical codes of SPEC section 1.
+
+The mapping itself is data (`pipeline/reference/value_labels.toml`); this module turns it into
+the SQL expressions ingestion applies to each column as it is loaded.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from pipeline.schemas.fields import Field
+
+LABELS_FILE = Path(__file__).resolve().parent.parent / "reference" / "value_labels.toml"
+# Full-width digits and signs (what Chinese input methods type) and the ideographic space.
+FULL_WIDTH = "０１２３４５６７８９．－＋　"
+HALF_WIDTH = "0123456789.-+ "
+
+
+@cache
+def value_labels() -> dict[str, dict[str, list[str]]]:
+    return tomllib.loads(LABELS_FILE.read_text(encoding="utf-8"))
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def labels_for(field: Field) -> dict[str, list[str]] | None:
+    key = "boolean" if field.dtype == "bool" else field.name
+    return value_labels().get(key)
+
+
+def normalize_sql(field: Field, column_sql: str) -> str:
+    """SQL turning one raw text column into its canonical spelling (null when empty)."""
+    text = f"nullif(trim(translate({column_sql}, '{FULL_WIDTH}', '{HALF_WIDTH}')), '')"
+    labels = labels_for(field)
+    if not labels:
+        return text
+    whens = " ".join(
+        f"when {_quote(spelling.lower())} then {_quote(code)}"
+        for code, spellings in labels.items()
+        for spelling in [code, *spellings]
+    )
+    return f"case lower({text}) {whens} else {text} end"
