@@ -60,9 +60,17 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(raw, ignore_errors=True)
         results["generate"] = measured(
             [
-                *povexit, "generate", "--batch", BATCH, "--scale", str(args.scale),
-                "--seed", str(args.seed), "--out", str(raw),
-            ]  # fmt: skip
+                *povexit,
+                "generate",
+                "--batch",
+                BATCH,
+                "--scale",
+                str(args.scale),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(raw),
+            ]
         )
     rows = count_rows(raw / BATCH)
     if "generate" in results:
