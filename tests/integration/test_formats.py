@@ -1,0 +1,44 @@
+"""The same batch in every supported form gives the same marts, to the byte of every value."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.convert import FORMATS, HEADERS, convert_batch
+from tests.batch_builder import write_batch
+from tests.integration.test_run import marts_content
+
+
+@pytest.fixture(scope="module")
+def canonical_marts(tmp_path_factory):
+    root = tmp_path_factory.mktemp("canonical")
+    write_batch(root / "raw")
+    code = main(["run", "--raw", str(root / "raw"), "--marts", str(root / "marts")])
+    assert code == 0
+    return marts_content(root / "marts")
+
+
+@pytest.mark.parametrize("headers", HEADERS)
+@pytest.mark.parametrize("form", FORMATS)
+def test_every_form__gives_identical_marts(tmp_path, canonical_marts, form, headers):
+    source = write_batch(tmp_path / "source")
+    convert_batch(source, tmp_path / "raw" / source.name, form, headers)
+    code = main(["run", "--raw", str(tmp_path / "raw"), "--marts", str(tmp_path / "marts")])
+    assert code == 0
+    assert marts_content(tmp_path / "marts") == canonical_marts
+
+
+def test_windows_line_ends_bom_spaces_and_full_width_digits__are_read(tmp_path, canonical_marts):
+    source = write_batch(tmp_path / "raw")
+    path = source / "survey_households.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header, first, *rest = lines
+    cells = first.split(",")
+    cells[7] = "３"  # household_size, typed on a Chinese input method
+    cells[8] = f"  {cells[8]} "
+    lines = [header, ",".join(cells), *rest]
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    code = main(["run", "--raw", str(tmp_path / "raw"), "--marts", str(tmp_path / "marts")])
+    assert code == 0
+    assert marts_content(tmp_path / "marts") == canonical_marts
