@@ -18,6 +18,32 @@ def staging_model(table: RawTable) -> str:
     return "stg_" + table.asset.removeprefix("raw_")
 
 
+# Findings that do not make a row unusable: reported beside the check, never rejected.
+SIZE_MISMATCH_SQL = """
+with members as (
+    select household_id, count(*) as member_count
+    from raw_registry__members
+    group by household_id
+)
+select count(*)
+from stg_registry__households as households
+left join members using (household_id)
+where households.household_size <> coalesce(members.member_count, 0)
+"""
+
+
+def warnings(con, table: RawTable) -> dict[str, str | int]:
+    extra = con.execute(
+        "select extra_columns from _ingest_reports where source_table = ?", [table.name]
+    ).fetchone()[0]
+    found = {"warning_extra_columns": ", ".join(extra) or "none"}
+    if table.name == "registry_households":
+        found["warning_household_size_differs_from_members"] = con.execute(
+            SIZE_MISMATCH_SQL
+        ).fetchone()[0]
+    return found
+
+
 def schema_check(table: RawTable) -> dg.AssetChecksDefinition:
     schema = SCHEMAS[table.name]
 
@@ -51,6 +77,7 @@ def schema_check(table: RawTable) -> dg.AssetChecksDefinition:
                 """,
                 [table.name],
             ).fetchall()
+            noted = warnings(con, table)
         share = rejected / read if read else 0.0
         balanced = read == accepted + rejected
         rules = "\n".join(f"| {c or ''} | {r} | {n} |" for c, r, n in by_rule) or "| | none | 0 |"
@@ -71,6 +98,7 @@ def schema_check(table: RawTable) -> dg.AssetChecksDefinition:
                 "failing_rows_by_rule": dg.MetadataValue.md(
                     "| column | rule | rows |\n|---|---|---|\n" + rules
                 ),
+                **noted,
             },
         )
 
