@@ -30,6 +30,9 @@ def publish_batch(warehouse: Path, marts_file: Path, batch_id: str, tables: list
     """Replace `batch_id`'s rows of `tables` in `marts_file` by the warehouse's; returns counts."""
     check_batch_id(batch_id)  # it is spelled into the SQL below
     marts_file.parent.mkdir(parents=True, exist_ok=True)
+    # Publishing is serialised (a Dagster pool), so leftovers of a killed publish are stale.
+    for stale in marts_file.parent.glob(f".{marts_file.name}.*"):
+        stale.unlink(missing_ok=True)
     handle, new_name = tempfile.mkstemp(prefix=f".{marts_file.name}.", dir=marts_file.parent)
     os.close(handle)
     new_file = Path(new_name)
