@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
 from pipeline import settings
+from pipeline.convert import FORMATS, HEADERS, convert_batch
 from pipeline.errors import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -33,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--scale", type=float, default=0.01, help="share of full size")
     generate.add_argument("--seed", type=int, default=2020)
     generate.add_argument("--out", help="raw folder to write into (default: the raw folder)")
+    generate.add_argument(
+        "--format", default="csv", choices=FORMATS, help="file form, as real exports come"
+    )
+    generate.add_argument(
+        "--headers", default="en", choices=HEADERS, help="zh: Chinese headers and values"
+    )
 
     run = commands.add_parser("run", help="materialise batches and publish their marts")
     run.add_argument("--batch", action="append", help="batch id (repeatable; default: all)")
@@ -74,7 +83,14 @@ def _generate(args) -> int:
         raise InputError(f"--scale must be in (0, 1], found {args.scale}")
     out = Path(args.out) if args.out else settings.raw_dir()
     try:
-        folder = generate_batch(args.batch, out, scale=args.scale, seed=args.seed)
+        if (args.format, args.headers) == ("csv", "en"):
+            folder = generate_batch(args.batch, out, scale=args.scale, seed=args.seed)
+        else:
+            with tempfile.TemporaryDirectory(dir=out.parent if out.exists() else None) as tmp:
+                canonical = generate_batch(args.batch, Path(tmp), scale=args.scale, seed=args.seed)
+                folder = out / args.batch
+                shutil.rmtree(folder, ignore_errors=True)
+                convert_batch(canonical, folder, args.format, args.headers)
     except ValueError as error:
         raise InputError(str(error)) from None
     print(f"wrote {folder}")
