@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipeline.defs.metadata import raw_column_schema
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
 from pipeline.ingest import ingest, store_report
@@ -39,6 +40,7 @@ def raw_asset(table: RawTable) -> dg.AssetsDefinition:
         partitions_def=BATCH_PARTITIONS,
         kinds={"duckdb", "csv"},
         description=f"{table.description} Read from {table.name}.csv as text, line by line.",
+        metadata={"dagster/column_schema": raw_column_schema(table)},
     )
     def _raw(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.MaterializeResult:
         batch_id = context.partition_key

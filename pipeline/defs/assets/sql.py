@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipeline.defs.metadata import VERDICT_TABLE, markdown_table, model_metadata
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
 from pipeline.sql_models import SqlModel, load_models, materialize
@@ -22,7 +23,10 @@ def sql_asset(model: SqlModel) -> dg.AssetsDefinition:
     def _model(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.MaterializeResult:
         with paths.warehouse(context.partition_key) as con:
             rows = materialize(con, model)
-        return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+            metadata = model_metadata(con, model, rows)
+            if model.name == "county_assessment":
+                metadata["verdicts"] = dg.MetadataValue.md(markdown_table(con, VERDICT_TABLE))
+        return dg.MaterializeResult(metadata=metadata)
 
     return _model
 

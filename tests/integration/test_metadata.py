@@ -1,0 +1,56 @@
+"""What the Dagster UI shows of a run: row counts, column schemas and lineage, the verdicts."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from tests.batch_builder import write_batch
+from tests.integration.test_privacy_and_warnings import run_job
+
+
+@pytest.fixture(scope="module")
+def materializations(tmp_path_factory):
+    root = tmp_path_factory.mktemp("metadata")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POVEXIT_RAW_DIR", str(root / "raw"))
+        patch.setenv("POVEXIT_MARTS_DIR", str(root / "marts"))
+        write_batch(root / "raw")
+        result = run_job("test-2020")
+    assert result.success
+    return {
+        m.asset_key.to_user_string(): m.metadata
+        for m in result.get_asset_materialization_events()
+        for m in [m.event_specific_data.materialization]
+    }
+
+
+def test_every_asset__reports_its_row_count(materializations):
+    for name, metadata in materializations.items():
+        if name != "exit_assessment":
+            assert "dagster/row_count" in metadata, name
+    assert materializations["stg_registry__members"]["dagster/row_count"].value == 8
+
+
+def test_column_lineage__follows_the_sql_back_to_staging(materializations):
+    lineage = materializations["county_assessment"]["dagster/column_lineage"].value
+    deps = {
+        (d.asset_key.to_user_string(), d.column_name) for d in lineage.deps_by_column["verdict"]
+    }
+    assert ("stg_counties", "region") in deps
+    assert ("batch_manifest", "acceptance_rate_min") in deps
+    staged = materializations["stg_registry__households"]["dagster/column_lineage"].value
+    [dep] = staged.deps_by_column["household_size"]
+    assert dep == dg.TableColumnDep(dg.AssetKey("raw_registry__households"), "household_size")
+
+
+def test_column_schema__describes_the_spec_columns(materializations):
+    schema = materializations["county_assessment"]["dagster/column_schema"].value
+    columns = {column.name: column for column in schema.columns}
+    assert "错退率" in columns["wrong_exit_rate"].description
+    assert columns["verdict"].type == "varchar"
+
+
+def test_county_assessment__carries_the_verdict_table(materializations):
+    verdicts = materializations["county_assessment"]["verdicts"].value
+    assert "| 529901 | 甲县 | west |" in verdicts and "meets" in verdicts
