@@ -9,10 +9,14 @@ from pipeline.defs.assets.validation import rejected_rows
 from pipeline.defs.checks import SCHEMA_CHECKS
 from pipeline.defs.jobs import ASSESS_BATCH_JOB
 from pipeline.defs.resources import PovexitPaths
+from pipeline.defs.schedules import nightly_reassessment
+from pipeline.defs.sensors import batch_folder_sensor
 
 defs = dg.Definitions(
     assets=[*RAW_ASSETS, rejected_rows, *SQL_ASSETS, exit_assessment],
     asset_checks=SCHEMA_CHECKS,
     jobs=[ASSESS_BATCH_JOB],
+    schedules=[nightly_reassessment],
+    sensors=[batch_folder_sensor],
     resources={"paths": PovexitPaths()},
 )

@@ -5,6 +5,7 @@ import dagster as dg
 from pipeline.defs.assets.sql import PUBLISHED_TABLES
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
+from pipeline.fingerprint import batch_fingerprint, code_fingerprint
 from pipeline.publish import publish_batch
 from pipeline.settings import marts_path
 
@@ -29,6 +30,9 @@ def exit_assessment(context: dg.AssetExecutionContext, paths: PovexitPaths) -> d
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(marts_path(paths.marts))),
+            # What the nightly schedule compares with to find stale batches.
+            "input_fingerprint": batch_fingerprint(paths.batch_dir(batch_id)) or "",
+            "code_fingerprint": code_fingerprint(),
             **{f"rows_{table}": count for table, count in counts.items()},
         }
     )
