@@ -9,9 +9,12 @@ rows are replaced whole.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -26,11 +29,28 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
     return {name for (name,) in rows}
 
 
+@contextmanager
+def publish_lock(marts_dir: Path) -> Iterator[None]:
+    """One publisher at a time, across processes (Dagster's pool serialises runs it launches;
+    this also covers `povexit run` and anything else that publishes)."""
+    marts_dir.mkdir(parents=True, exist_ok=True)
+    with (marts_dir / ".publish.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def publish_batch(warehouse: Path, marts_file: Path, batch_id: str, tables: list[str]) -> dict:
     """Replace `batch_id`'s rows of `tables` in `marts_file` by the warehouse's; returns counts."""
     check_batch_id(batch_id)  # it is spelled into the SQL below
-    marts_file.parent.mkdir(parents=True, exist_ok=True)
-    # Publishing is serialised (a Dagster pool), so leftovers of a killed publish are stale.
+    with publish_lock(marts_file.parent):
+        return _publish(warehouse, marts_file, batch_id, tables)
+
+
+def _publish(warehouse: Path, marts_file: Path, batch_id: str, tables: list[str]) -> dict:
+    # Publishers take turns (publish_lock), so leftovers of a killed publish are stale.
     for stale in marts_file.parent.glob(f".{marts_file.name}.*"):
         stale.unlink(missing_ok=True)
     handle, new_name = tempfile.mkstemp(prefix=f".{marts_file.name}.", dir=marts_file.parent)

@@ -152,3 +152,13 @@ def test_publish__a_reader_holding_the_marts_open_is_not_blocked(folders, batch)
         assert reader.execute("select count(*) from county_assessment").fetchone() == seen
     accepting = marts_content(marts)["batch_summary"]
     assert accepting  # the new publish is in place
+
+
+def test_run__several_batches_in_parallel_all_reach_the_marts(folders, batch):
+    raw, marts = folders
+    for batch_id in ("north-2020", "south-2020", "east-2020"):
+        write_batch(raw, batch, batch_id=batch_id)
+    assert main(["run"]) == 0
+    with duckdb.connect(str(marts / "exit_assessment.duckdb"), read_only=True) as con:
+        published = con.execute("select batch_id from batch_summary order by 1").fetchall()
+    assert published == [("east-2020",), ("north-2020",), ("south-2020",)]
