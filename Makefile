@@ -36,7 +36,8 @@ bench: install
 
 ui: install
 	mkdir -p .dagster_home
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(RUN) dagster dev -w workspace.yaml
+	test -f .dagster_home/dagster.yaml || cp deploy/dagster.yaml .dagster_home/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(RUN) dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: install
 	$(RUN) ruff check .
