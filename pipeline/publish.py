@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.settings import check_batch_id
+from pipeline.warehouse import connection_config
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
@@ -60,7 +61,7 @@ def _publish(warehouse: Path, marts_file: Path, batch_id: str, tables: list[str]
     snapshot = new_file.with_suffix(".old")
     counts = {}
     try:
-        con = duckdb.connect(str(new_file))
+        con = duckdb.connect(str(new_file), config=connection_config())
         con.execute(f"attach '{warehouse}' as wh (read_only)")
         old_tables: set[str] = set()
         if marts_file.exists():

@@ -10,6 +10,7 @@ cast would round or convert silently.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -42,10 +43,19 @@ PARSER_OF_TYPE = {
 }
 
 
+def connection_config() -> dict[str, str]:
+    """DuckDB settings for every connection the pipeline opens.
+
+    DuckDB would take 80% of the machine's memory; a bounded limit makes it spill to disk
+    instead, so a full province fits beside whatever else the machine runs.
+    """
+    return {"memory_limit": os.environ.get("POVEXIT_DUCKDB_MEMORY_LIMIT", "3GB")}
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open a warehouse with the parse macros defined for this connection."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config=connection_config())
     con.execute(PARSE_MACROS)
     return con

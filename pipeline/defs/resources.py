@@ -38,6 +38,9 @@ class PovexitPaths(dg.ConfigurableResource):
         """The batch's own working database, with the parse macros defined."""
         path = self.warehouse_path(batch_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with DuckDBResource(database=str(path)).get_connection() as con:
+        resource = DuckDBResource(
+            database=str(path), connection_config=warehouse.connection_config()
+        )
+        with resource.get_connection() as con:
             con.execute(warehouse.PARSE_MACROS)
             yield con
