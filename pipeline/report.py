@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import duckdb
@@ -34,21 +35,25 @@ from county_assessment where batch_id = ? order by county_code
 def verdict_lines(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[str]:
     rows = con.execute(COUNTY_QUERY, [batch_id]).fetchall()
     header = (
-        f"{'county':<8}{'name':<16}{'incidence':>10}{'wrong-exit':>11}{'missed':>9}"
+        f"{'county':<8}{'name':<{NAME_WIDTH}}{'incidence':>10}{'wrong-exit':>11}{'missed':>9}"
         f"{'accept':>9}{'income':>12}  verdict"
     )
     lines = [header]
     for code, name, _, incidence, wrong, missed, accept, income, verdict in rows:
         lines.append(
-            f"{code:<8}{name:<{16 - _wide(name)}}{_pct(incidence):>10}{_pct(wrong):>11}"
+            f"{code:<8}{_pad(name)}{_pct(incidence):>10}{_pct(wrong):>11}"
             f"{_pct(missed):>9}{_pct(accept):>9}{_money(income):>12}  {verdict}"
         )
     return lines
 
 
-def _wide(text: str) -> int:
-    """Extra terminal columns taken by full-width characters, to keep the table aligned."""
-    return sum(1 for char in text if ord(char) > 0x2E80)
+NAME_WIDTH = 24
+
+
+def _pad(name: str) -> str:
+    """The name padded to NAME_WIDTH terminal columns (a Chinese character takes two)."""
+    shown = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in name)
+    return name + " " * max(1, NAME_WIDTH - shown)
 
 
 def print_verdicts(marts_file: Path, batch_id: str) -> None:
