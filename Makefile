@@ -48,7 +48,7 @@ format: install
 	$(RUN) ruff format .
 
 generate: install
-	$(RUN) povexit generate --batch $(BATCH) --scale 0.002 --seed 2020 --out data/raw
+	$(RUN) povexit generate --batch $(BATCH) --scale 0.0071 --seed 2020 --out data/raw
 
 clean:
 	rm -rf .venv .bench data/marts/*.duckdb data/marts/_work
