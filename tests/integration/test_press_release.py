@@ -82,7 +82,8 @@ def test_reference_batch__is_clean(marts):
 def test_readme_queries__run_on_the_marts(marts):
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```sql\n(.*?)```", readme, flags=re.DOTALL)
-    statements = [s for block in blocks for s in block.split(";") if s.strip(" \n-")]
+    # DuckDB's own parser splits the blocks, so a ';' inside a string literal stays put.
+    statements = [s for block in blocks for s in marts.extract_statements(block)]
     assert len(statements) >= 3
     for statement in statements:
-        marts.execute(statement).fetchall()
+        marts.execute(statement).fetchall()  # the reference batch may give no rows
