@@ -64,6 +64,12 @@ def typed_view(table: RawTable) -> ibis.Table:
     return raw.select(**columns)
 
 
+def typed_table(table: RawTable) -> ibis.Table:
+    """The typed view stored once as `_typed_<table>`: every rule reads it, so the text is
+    parsed once per batch instead of once per rule."""
+    return ibis.table(typed_view(table).schema(), name=f"_typed_{table.name}")
+
+
 def check_passes(check: pa.Check, table: ibis.Table, column: str) -> ibis.Value:
     """The boolean row condition a pandera check stands for, over `table`."""
     data = IbisData(table, column)
@@ -84,7 +90,7 @@ def rule_name(check: pa.Check) -> str:
 def violations(table: RawTable) -> ibis.Table:
     """One row per (line, column, rule) that fails the table's schema."""
     schema = SCHEMAS[table.name]
-    typed = typed_view(table)
+    typed = typed_table(table)
     parts = []
 
     def failing(condition: ibis.Value, column: str, rule: str) -> None:
@@ -133,6 +139,9 @@ def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
         personal = [field.name for field in table.fields if field.pii] or [""]
         masked = ", ".join(f"'{name}'" for name in personal)
         con.execute(
+            f'create or replace temp table "_typed_{table.name}" as {to_sql(typed_view(table))}'
+        )
+        con.execute(
             f"""
             insert into rejected_rows
             select ?, ?, ?, line_number, "column", rule,
@@ -151,15 +160,17 @@ def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
             """,
             [batch_id, table.name],
         )
+        # What remains are the accepted rows, for the cross-table rules of the tables after
+        # this one (rejects are few, so deleting them beats copying the rest).
         con.execute(
             f"""
-            create or replace temp view "_valid_{table.name}" as
-            select * from ({to_sql(typed_view(table))})
-            where line_number not in (
+            delete from "_typed_{table.name}" where line_number in (
                 select line_number from rejected_rows where source_table = '{table.name}'
             )
             """
         )
+        con.execute(f'drop table if exists "_valid_{table.name}"')
+        con.execute(f'alter table "_typed_{table.name}" rename to "_valid_{table.name}"')
     con.execute(
         "create or replace table rejected_rows as select * from rejected_rows "
         'order by source_table, line_number, "column", rule'
