@@ -49,7 +49,7 @@ def connection_config() -> dict[str, str]:
     DuckDB would take 80% of the machine's memory; a bounded limit makes it spill to disk
     instead, so a full province fits beside whatever else the machine runs.
     """
-    return {"memory_limit": os.environ.get("POVEXIT_DUCKDB_MEMORY_LIMIT", "3GB")}
+    return {"memory_limit": os.environ.get("POVEXIT_DUCKDB_MEMORY_LIMIT", "2GB")}
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
