@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import sys
 import tempfile
 import warnings
@@ -77,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _generate(args) -> int:
     from pipeline.generate import generate_batch
+    from pipeline.generate.writer import batch_folder
 
     settings.check_batch_id(args.batch)
     if not 0 < args.scale <= 1:
@@ -88,9 +88,10 @@ def _generate(args) -> int:
         else:
             with tempfile.TemporaryDirectory(dir=out.parent if out.exists() else None) as tmp:
                 canonical = generate_batch(args.batch, Path(tmp), scale=args.scale, seed=args.seed)
+                # Converted in a hidden folder renamed into place: no reader sees half a batch.
+                with batch_folder(out, args.batch) as work:
+                    convert_batch(canonical, work, args.format, args.headers)
                 folder = out / args.batch
-                shutil.rmtree(folder, ignore_errors=True)
-                convert_batch(canonical, folder, args.format, args.headers)
     except ValueError as error:
         raise InputError(str(error)) from None
     print(f"wrote {folder}")
