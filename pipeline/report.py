@@ -58,8 +58,18 @@ def _pad(name: str) -> str:
 
 def print_verdicts(marts_file: Path, batch_id: str) -> None:
     with _open(marts_file) as con:
-        print(f"{batch_id}: county verdicts")
-        print("\n".join(verdict_lines(con, batch_id)))
+        lines = verdict_lines(con, batch_id)
+        meeting = con.execute(
+            "select count(*) filter (where verdict = 'meets'), count(*) from county_assessment "
+            "where batch_id = ?",
+            [batch_id],
+        ).fetchone()
+    print(f"{batch_id}: county verdicts")
+    print("\n".join(lines))
+    print(
+        f"{meeting[0]} of {meeting[1]} counties meet the standard; "
+        f"`povexit report --batch {batch_id}` prints the batch's press-release figures."
+    )
 
 
 def print_report(marts: Path, batch_id: str) -> int:
