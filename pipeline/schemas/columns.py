@@ -53,7 +53,10 @@ DERIVED = {
     "passes_wrong_exit_rate": "wrong-exit rate below its threshold",
     "passes_missed_rate": "missed rate below its threshold",
     "passes_acceptance_rate": "acceptance above its threshold",
-    "verdict": "meets / fails / insufficient_data (a rate could not be computed)",
+    "verdict": (
+        "meets (all four pass), fails (any fails), "
+        "insufficient_data (none fails, a rate could not be computed)"
+    ),
     "net_income": "wage + operating + property + transfer - production cost, yuan per year",
     "meets_income_line": "net income >= poverty line x household size",
     "meets_guarantees": "all of the two no-worries, three guarantees and safe water",

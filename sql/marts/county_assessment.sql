@@ -61,8 +61,7 @@ assessed_counties as (
     where counties.in_exit_batch
 ),
 
--- an empty sample frame has no rate (nullif): the verdict is then
--- insufficient_data
+-- an empty sample frame has no rate (nullif): its veto is then undecided
 rates as (
     select
         *,
@@ -126,23 +125,26 @@ checks as (
     from thresholds
 ),
 
+-- Each indicator is a veto: one that fails decides the verdict even when another
+-- cannot be computed (the county cannot exit whatever the missing frame would show).
+-- insufficient_data is left for a county where nothing fails but something is missing.
 verdicts as (
     select
         checks.*,
         case
             when
-                checks.passes_incidence is null
-                or checks.passes_wrong_exit_rate is null
-                or checks.passes_missed_rate is null
-                or checks.passes_acceptance_rate is null
-                then 'insufficient_data'
+                not checks.passes_incidence
+                or not checks.passes_wrong_exit_rate
+                or not checks.passes_missed_rate
+                or not checks.passes_acceptance_rate
+                then 'fails'
             when
                 checks.passes_incidence
                 and checks.passes_wrong_exit_rate
                 and checks.passes_missed_rate
                 and checks.passes_acceptance_rate
                 then 'meets'
-            else 'fails'
+            else 'insufficient_data'
         end as verdict
     from checks
 )

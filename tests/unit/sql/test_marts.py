@@ -176,7 +176,7 @@ def test_county_assessment__unsure_is_not_accepting_and_090_fails(marts):
     assert row["passes_acceptance_rate"] is False
 
 
-def test_county_assessment__empty_non_registered_frame_is_insufficient_data(marts):
+def test_county_assessment__empty_frame_with_a_failing_veto_fails(marts):
     row = county(marts, "520104")
     assert row["sampled_non_registered_households"] == 0
     assert row["sampled_non_registered_persons"] == 0
@@ -189,7 +189,11 @@ def test_county_assessment__empty_non_registered_frame_is_insufficient_data(mart
     assert row["acceptance_rate"] == pytest.approx(0.5)  # 1 accept / 2
     assert row["registry_incidence"] == pytest.approx(0.4)  # 2 / 5
     assert row["exited_sample_income"] == pytest.approx(2000.0)  # 8000 / 4
-    assert row["verdict"] == "insufficient_data"
+    # wrong-exit (100% >= 2%) and acceptance (50% <= 90%) fail: each is a veto, so the
+    # missing missed_rate cannot save the county
+    assert row["passes_wrong_exit_rate"] is False
+    assert row["passes_acceptance_rate"] is False
+    assert row["verdict"] == "fails"
 
 
 def test_county_assessment__non_registered_population_clamped_at_zero(marts):
@@ -213,6 +217,7 @@ def test_county_assessment__county_without_registry_or_surveys_keeps_its_row(mar
     assert row["acceptance_rate"] is None
     assert row["exited_sample_income"] is None
     assert row["registry_incidence"] == 0.0  # 0 / 300
+    # no veto fails and none can be decided
     assert row["verdict"] == "insufficient_data"
 
 
