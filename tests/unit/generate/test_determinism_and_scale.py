@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,18 @@ def test_cli_generate__bad_arguments_exit_2(tmp_path, capsys, arguments, message
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("form", "headers"), [("xlsx", "zh"), ("csv-gz", "en")])
+def test_other_forms__byte_identical_too(tmp_path, form, headers):
+    written = []
+    for attempt in ("first", "second"):
+        if written:
+            time.sleep(1.1)  # a file stamped with the time of writing would now differ
+        out = tmp_path / attempt
+        arguments = ["generate", "--batch", BATCH, "--scale", "0.001", "--out", str(out)]
+        assert povexit([*arguments, "--format", form, "--headers", headers]) == 0
+        written.append(
+            {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (out / BATCH).iterdir()}
+        )
+    assert written[0] == written[1] and len(written[0]) == 5
