@@ -96,7 +96,10 @@ def trim_for_acceptance(
             return kept, declining
         county = max(range(len(kept)), key=lambda i: (kept[i], -i))
         if kept[county] <= 1:
-            raise ValueError("too few surveyed households to reproduce the acceptance rate")
+            raise ValueError(
+                f"too few interviews ({sum(fixed) + sum(kept)}) at this scale for the acceptance "
+                f"rate to round to {acceptance_hundredths / 100:.2f}%; use a larger --scale"
+            )
         kept[county] -= 1
 
 

@@ -98,10 +98,6 @@ class County:
     def villages(self) -> int:
         return max(1, round(self.full_rural_population / PERSONS_PER_VILLAGE))
 
-    @property
-    def is_district(self) -> bool:
-        return self.name.endswith("区")
-
 
 def read_reference(reference: BatchReference) -> list[dict[str, str]]:
     text = resources.files("pipeline").joinpath("reference", reference.reference_file)

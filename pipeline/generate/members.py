@@ -36,7 +36,9 @@ _RELATION_PROBABILITIES = np.array(
 _RELATION_THRESHOLDS = np.cumsum(_RELATION_PROBABILITIES, axis=1)[:, :-1]
 # Persons living alone are mostly elderly, and more often women (widows) than other heads.
 HEAD_AGE_ALONE, HEAD_AGE_FAMILY = (66.0, 11.0), (50.0, 12.0)
-MALE_HEAD_ALONE, MALE_HEAD_FAMILY = 0.62, 0.88
+MALE_HEAD_ALONE, MALE_HEAD_FAMILY = 0.40, 0.88
+# Legal marriage ages (22 for men, 20 for women): the youngest head of a family, and a spouse.
+YOUNGEST_HEAD, YOUNGEST_SPOUSE = 22, 20
 # A man heading a household is usually married; a woman heading one usually is not.
 SPOUSE_OF_MALE_HEAD, SPOUSE_OF_FEMALE_HEAD = 0.88, 0.45
 # Parents are at least PARENT_GAP years older than the head; nobody is older than OLDEST_AGE.
@@ -75,7 +77,7 @@ def draw_members(
     head_age = np.where(
         alone,
         fold(rng.normal(*HEAD_AGE_ALONE, n_households), 20, 95),
-        fold(rng.normal(*HEAD_AGE_FAMILY, n_households), 20, 92),
+        fold(rng.normal(*HEAD_AGE_FAMILY, n_households), YOUNGEST_HEAD, 92),
     )
     head_male = rng.random(n_households) < np.where(alone, MALE_HEAD_ALONE, MALE_HEAD_FAMILY)
     age_of_head, male_head = head_age[household], head_male[household]
@@ -101,7 +103,7 @@ def draw_members(
          relation == GRANDCHILD],
         [
             age_of_head,
-            fold(age_of_head + np.where(male_head, -2.5, 2.5) + 3 * normal, 18, 99),
+            fold(age_of_head + np.where(male_head, -2.5, 2.5) + 3 * normal, YOUNGEST_SPOUSE, 99),
             child_age,
             age_of_head + PARENT_GAP
             + np.minimum(14.0, OLDEST_AGE - PARENT_GAP - age_of_head) * uniform,
@@ -122,7 +124,8 @@ def draw_members(
     name_rng = stream(seed, county.number, Purpose.NAMES)
     family = names.draw_surnames(name_rng, n_households)[household]
     own = names.draw_surnames(name_rng, n)
-    # Children take the father's surname; married-in spouses and others keep their own.
+    # Children take the father's surname; married-in spouses and others keep their own; a
+    # head's father shares the head's surname.
     takes_family = (
         ((relation == HEAD) & male)
         | ((relation == SPOUSE) & male)
@@ -130,7 +133,11 @@ def draw_members(
         | (relation == GRANDCHILD)
         | ((relation == PARENT) & male & male_head)
     )
-    name = names.full_names(name_rng, np.where(takes_family, family, own), male)
+    father_of_female_head = (relation == PARENT) & male & ~male_head
+    surname = np.where(
+        takes_family, family, np.where(father_of_female_head, own[first][household], own)
+    )
+    name = names.full_names(name_rng, surname, male)
 
     sequence = sequence_numbers(county.number, birth_day, male.astype(np.int64))
     id_number = strings(id_number_matrix(county.code, birth_day, sequence))

@@ -29,10 +29,6 @@ class Purpose(IntEnum):
     SURVEY_DATES = 13
 
 
-# County slot for streams that belong to the whole batch rather than to one county.
-WHOLE_BATCH = 0
-
-
 def stream(seed: int, county_code: int, purpose: Purpose) -> np.random.Generator:
     """The generator for one county (by its numeric code) and one purpose."""
     return np.random.default_rng(np.random.SeedSequence([seed, county_code, int(purpose)]))

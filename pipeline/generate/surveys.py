@@ -195,22 +195,16 @@ def survey_table(
         r.net_income[e] = pooled[bounds[i] : bounds[i + 1]]
 
     answers = calibration.share_out(declining, [r.frame.size for r in rows])
-    window_start = np.datetime64(
-        f"{reference.assessment_year}-{WINDOW[0][0]:02d}-{WINDOW[0][1]:02d}"
-    )
-    window_end = np.datetime64(f"{reference.assessment_year}-{WINDOW[1][0]:02d}-{WINDOW[1][1]:02d}")
+    year = reference.assessment_year
+    window_start, window_end = (np.datetime64(f"{year}-{m:02d}-{d:02d}") for m, d in WINDOW)
     slots = max(p.slot for p in plans) + 1
     span = int((window_end - window_start).astype(np.int64) + 1) // slots
     start_day = int((window_start - np.datetime64("1970-01-01")).astype(np.int64))
 
-    tables = []
-    for plan, r, not_accepting in zip(plans, rows, answers, strict=True):
-        tables.append(
-            _county_table(plan, r, not_accepting, seed, start_day + plan.slot * span, span, columns)
-        )
-    if not tables:
-        return pa.table({column: pa.array([], pa.string()) for column in columns})
-    return pa.concat_tables(tables)
+    return pa.concat_tables(
+        _county_table(plan, r, not_accepting, seed, start_day + plan.slot * span, span, columns)
+        for plan, r, not_accepting in zip(plans, rows, answers, strict=True)
+    )
 
 
 def _county_table(
@@ -240,7 +234,7 @@ def _county_table(
 
     # Each county is visited over its own stretch of the window; ids follow the interview order.
     date_rng = stream(seed, county.number, Purpose.SURVEY_DATES)
-    day = first_day + date_rng.integers(0, max(1, span - 1), n)
+    day = first_day + date_rng.integers(0, span, n)
     order = np.lexsort((date_rng.random(n), day))
     serial = np.arange(1, n + 1)
 

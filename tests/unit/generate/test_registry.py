@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +165,48 @@ def test_counties__reference_and_populations(con):
     }
     assert 0.30 <= shares["batch"] <= 0.45
     assert 0.04 <= shares["non_poverty"] <= 0.15
+
+
+def test_counties__real_codes_names_and_exits_from_the_reference(con):
+    """Every county of the province's reference list, unchanged, with this batch's exits."""
+    reference_file = Path(__file__).resolve().parents[3] / "pipeline/reference/guizhou_counties.csv"
+    with reference_file.open(encoding="utf-8", newline="") as handle:
+        reference = {row["county_code"]: row for row in csv.DictReader(handle)}
+    rows = con.execute(
+        "select county_code, county_name, prefecture_code, prefecture_name, poverty_county, "
+        "exit_year, in_exit_batch from counties"
+    ).fetchall()
+    assert {row[0] for row in rows} == set(reference) and len(rows) == 88
+    for code, name, prefecture, prefecture_name, poverty, exit_year, in_batch in rows:
+        known = reference[code]
+        assert (name, prefecture, prefecture_name, poverty) == (
+            known["county_name"],
+            known["prefecture_code"],
+            known["prefecture_name"],
+            known["poverty_county"],
+        )
+        # the 2020 exits are this batch's own; earlier exits are history
+        assert in_batch == ("true" if known["exit_year"] == "2020" else "false"), code
+        assert exit_year == (known["exit_year"] if known["exit_year"] < "2020" else None) or (
+            exit_year is None and known["exit_year"] == ""
+        ), code
+
+
+def test_members__heads_alone_are_old_and_mostly_women_family_heads_married_age(members):
+    by_household: dict[str, list] = {}
+    for row in members:
+        by_household.setdefault(row[0], []).append(row)
+    alone_women = alone_ages = family_men = 0
+    alone, family = [], []
+    reference = date(2020, 6, 30)
+    for rows in by_household.values():
+        head = next(r for r in rows if r[4] == "head")
+        age = (reference - date.fromisoformat(head[6])).days / 365.25
+        (alone if len(rows) == 1 else family).append((head[5], age))
+    alone_women = sum(sex == "F" for sex, _ in alone) / len(alone)
+    alone_ages = sum(age for _, age in alone) / len(alone)
+    family_men = sum(sex == "M" for sex, _ in family) / len(family)
+    assert 0.5 < alone_women < 0.7  # widows
+    assert 60 < alone_ages < 72
+    assert 0.8 < family_men < 0.95
+    assert min(age for _, age in family) >= 22  # legal marriage age for men

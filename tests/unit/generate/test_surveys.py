@@ -107,6 +107,31 @@ def test_sample_sizes_do_not_scale(con):
         assert 1 <= non_registered <= 770
 
 
+def test_full_design__about_1500_interviews_per_county_half_in_each_frame(generated):
+    """From scale 0.03 or so every assessed county has the households for the full design."""
+    con = connect(generated(0.05))
+    per_county = con.execute(
+        """
+        select
+            county_code,
+            count(*) filter (where sample_frame = 'exited'),
+            count(*) filter (where sample_frame = 'non_registered'),
+            count(distinct agency_code)
+        from survey_households
+        group by all
+        """
+    ).fetchall()
+    assert len(per_county) == 9
+    assert con.execute("select count(distinct agency_code) from survey_households").fetchone() == (
+        3,
+    )
+    for code, exited, non_registered, agencies in per_county:
+        assert 730 <= exited <= 770, code
+        # a few non-registered interviews may go to the acceptance calibration
+        assert 700 <= non_registered <= 770, code
+        assert agencies == 1, code
+
+
 def test_poor_frame__sampled_where_poor_households_exist():
     reference = counties.reference_for("guizhou-2020")
     county = next(c for c in counties.county_frame(reference, 5) if c.exit_year == 2019)
