@@ -67,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:
+        # The reader stopped reading (`povexit report ... | head`): the work is done, and
+        # Python must not complain again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PUBLISHED
     except Exception as error:  # an unexpected fault, not the user's: say so in one line
         if args.debug:
             raise
