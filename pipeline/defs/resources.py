@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,12 +36,32 @@ class PovexitPaths(dg.ConfigurableResource):
 
     @contextmanager
     def warehouse(self, batch_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The batch's own working database, with the parse macros defined."""
+        """The batch's own working database, with the parse macros defined.
+
+        DuckDB lets one process at a time open a database file. Under the multiprocess
+        executor a batch's steps run in separate processes, so they take turns on a lock file
+        beside the database instead of failing on DuckDB's lock; another batch's steps use
+        another file and are never held up.
+        """
         path = self.warehouse_path(batch_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         resource = DuckDBResource(
             database=str(path), connection_config=warehouse.connection_config()
         )
-        with resource.get_connection() as con:
+        with (
+            path.with_name(f"{path.name}.lock").open("a") as lock,
+            _held(lock),
+            resource.get_connection() as con,
+        ):
             con.execute(warehouse.PARSE_MACROS)
             yield con
+
+
+@contextmanager
+def _held(lock_file) -> Iterator[None]:
+    """An exclusive lock on an open file for the duration of the block."""
+    fcntl.flock(lock_file, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
