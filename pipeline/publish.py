@@ -9,16 +9,15 @@ rows are replaced whole.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import duckdb
 
+from pipeline.locks import exclusive_lock
 from pipeline.settings import check_batch_id
 from pipeline.warehouse import connection_config
 
@@ -30,17 +29,10 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
     return {name for (name,) in rows}
 
 
-@contextmanager
-def publish_lock(marts_dir: Path) -> Iterator[None]:
+def publish_lock(marts_dir: Path) -> AbstractContextManager[None]:
     """One publisher at a time, across processes (Dagster's pool serialises runs it launches;
     this also covers `povexit run` and anything else that publishes)."""
-    marts_dir.mkdir(parents=True, exist_ok=True)
-    with (marts_dir / ".publish.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return exclusive_lock(marts_dir / ".publish.lock")
 
 
 def publish_batch(warehouse: Path, marts_file: Path, batch_id: str, tables: list[str]) -> dict:

@@ -32,8 +32,11 @@ from county_assessment where batch_id = ? order by county_code
 """
 
 
-def verdict_lines(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[str]:
-    rows = con.execute(COUNTY_QUERY, [batch_id]).fetchall()
+def county_rows(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[tuple]:
+    return con.execute(COUNTY_QUERY, [batch_id]).fetchall()
+
+
+def verdict_lines(rows: list[tuple]) -> list[str]:
     header = (
         f"{'county':<8}{'name':<{NAME_WIDTH}}{'incidence':>10}{'wrong-exit':>11}{'missed':>9}"
         f"{'accept':>9}{'income':>12}  verdict"
@@ -58,16 +61,12 @@ def _pad(name: str) -> str:
 
 def print_verdicts(marts_file: Path, batch_id: str) -> None:
     with _open(marts_file) as con:
-        lines = verdict_lines(con, batch_id)
-        meeting = con.execute(
-            "select count(*) filter (where verdict = 'meets'), count(*) from county_assessment "
-            "where batch_id = ?",
-            [batch_id],
-        ).fetchone()
+        rows = county_rows(con, batch_id)
+    meeting = sum(row[-1] == "meets" for row in rows)
     print(f"{batch_id}: county verdicts")
-    print("\n".join(lines))
+    print("\n".join(verdict_lines(rows)))
     print(
-        f"{meeting[0]} of {meeting[1]} counties meet the standard; "
+        f"{meeting} of {len(rows)} counties meet the standard; "
         f"`povexit report --batch {batch_id}` prints the batch's press-release figures."
     )
 
@@ -112,5 +111,5 @@ def print_report(marts: Path, batch_id: str) -> int:
         print(f"  poverty counties: {s.poverty_counties}, exited: {s.poverty_counties_exited}")
         print(f"  quarantined input rows: {rejected}")
         print()
-        print("\n".join(verdict_lines(con, batch_id)))
+        print("\n".join(verdict_lines(county_rows(con, batch_id))))
     return EXIT_PUBLISHED

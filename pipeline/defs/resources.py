@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +11,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipeline import settings, warehouse
+from pipeline.locks import exclusive_lock
 
 
 class PovexitPaths(dg.ConfigurableResource):
@@ -49,19 +49,8 @@ class PovexitPaths(dg.ConfigurableResource):
             database=str(path), connection_config=warehouse.connection_config()
         )
         with (
-            path.with_name(f"{path.name}.lock").open("a") as lock,
-            _held(lock),
+            exclusive_lock(path.with_name(f"{path.name}.lock")),
             resource.get_connection() as con,
         ):
             con.execute(warehouse.PARSE_MACROS)
             yield con
-
-
-@contextmanager
-def _held(lock_file) -> Iterator[None]:
-    """An exclusive lock on an open file for the duration of the block."""
-    fcntl.flock(lock_file, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(lock_file, fcntl.LOCK_UN)
