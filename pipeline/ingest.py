@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.errors import InputError
+from pipeline.privacy import mask_value
 from pipeline.readers import SUFFIXES, Source, open_source
 from pipeline.schemas.fields import RawTable
 from pipeline.schemas.values import normalize_sql
@@ -31,6 +32,10 @@ class IngestReport:
     blank_lines: int = 0
     malformed: list[tuple[int, int]] = field(default_factory=list)  # (line, fields found)
     extra_columns: list[str] = field(default_factory=list)
+    # Counted from the file's line breaks, not by the parser (`pipeline.lines`).
+    physical_lines: int = 0
+    header_lines: int = 1
+    multiline: list[tuple[int, int]] = field(default_factory=list)  # (line, lines spanned)
 
 
 def find_source(batch_dir: Path, table: RawTable) -> Path:
@@ -61,7 +66,8 @@ def canonical_header(path: Path, header: list[str], table: RawTable) -> tuple[li
             raise InputError(f"{path}: header column {position} is empty")
         name = by_label.get(cell)
         if name is None:
-            extras.append(cell)
+            # Reported in metadata: a header cell can be a name or an id (a header line lost).
+            extras.append(mask_value(cell))
             name = f"_extra_{position}"
         if name in seen:
             raise InputError(f"{path}: duplicated header column {cell!r}")
@@ -69,9 +75,14 @@ def canonical_header(path: Path, header: list[str], table: RawTable) -> tuple[li
         names.append(name)
     missing = [fld.name for fld in table.loaded_fields if fld.name not in seen]
     if missing:
+        # The cells are not quoted back: without its header line, the first line is a row
+        # of names and id numbers.
+        known = len(header) - len(extras)
         raise InputError(
             f"{path}: missing required column {missing[0]!r} "
-            f"(label {table.field(missing[0]).label_zh}); found: {', '.join(header)}"
+            f"(label {table.field(missing[0]).label_zh}); line 1 has {len(header)} cells, "
+            f"{known} of them known column names"
+            + ("" if known else ": is the header line missing?")
         )
     return names, extras
 
@@ -114,6 +125,14 @@ def ingest(con: duckdb.DuckDBPyConnection, batch_dir: Path, table: RawTable) -> 
         report.rows_read += inserted
         report.blank_lines += block.num_rows - inserted
     report.rows_read += len(report.malformed)
+    line_map = source.line_map
+    report.physical_lines = line_map.physical_lines
+    report.header_lines = line_map.header_lines
+    report.blank_lines += line_map.leading_blank_lines
+    report.multiline = [(line, span) for record, line, span in line_map.multiline if record > 1]
+    if report.rows_read == 0:
+        # A verdict from an empty registry or survey would be a verdict about nothing.
+        raise InputError(f"{source.path}: no data rows (only a header)")
     return report
 
 
@@ -124,7 +143,14 @@ create table if not exists _ingest_reports (
     encoding varchar,
     rows_read bigint,
     blank_lines bigint,
-    extra_columns varchar[]
+    extra_columns varchar[],
+    physical_lines bigint,
+    header_lines integer
+);
+create table if not exists _multiline_rows (
+    source_table varchar,
+    line_number bigint,
+    lines_spanned integer
 );
 create table if not exists _malformed_rows (
     source_table varchar,
@@ -138,11 +164,22 @@ create table if not exists _malformed_rows (
 
 def store_report(con: duckdb.DuckDBPyConnection, report: IngestReport, fields_expected: int):
     """Record what reading a file found, replacing an earlier read of the same table."""
+    outdated = con.execute(
+        """
+        select count(*) = 1 from duckdb_tables() where table_name = '_ingest_reports'
+        and not exists (
+            select 1 from duckdb_columns()
+            where table_name = '_ingest_reports' and column_name = 'header_lines'
+        )
+        """
+    ).fetchone()[0]
+    if outdated:  # a working database of an earlier version: its reports are rebuilt
+        con.execute("drop table _ingest_reports")
     con.execute(REPORT_TABLES_DDL)
-    for name in ("_ingest_reports", "_malformed_rows"):
+    for name in ("_ingest_reports", "_malformed_rows", "_multiline_rows"):
         con.execute(f"delete from {name} where source_table = ?", [report.source_table])
     con.execute(
-        "insert into _ingest_reports values (?, ?, ?, ?, ?, ?)",
+        "insert into _ingest_reports values (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             report.source_table,
             report.source_file,
@@ -150,8 +187,15 @@ def store_report(con: duckdb.DuckDBPyConnection, report: IngestReport, fields_ex
             report.rows_read,
             report.blank_lines,
             report.extra_columns,
+            report.physical_lines,
+            report.header_lines,
         ],
     )
+    if report.multiline:
+        con.executemany(
+            "insert into _multiline_rows values (?, ?, ?)",
+            [(report.source_table, line, span) for line, span in report.multiline],
+        )
     if report.malformed:
         con.executemany(
             "insert into _malformed_rows values (?, ?, ?, ?, ?)",

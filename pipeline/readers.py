@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import gzip
 import io
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook
 
 from pipeline.errors import InputError
+from pipeline.lines import LineMap, scan_lines
 
 SUFFIXES = (".csv", ".csv.gz", ".xlsx")
 ENCODING_PROBE_BYTES = 1 << 20
@@ -33,11 +35,16 @@ SHEET_BLOCK_ROWS = 50_000
 
 @dataclass
 class Source:
-    """An opened raw file: its header cells and how to stream its rows."""
+    """An opened raw file: its header cells and how to stream its rows.
+
+    After `blocks` has been read to the end, `line_map` tells how the file's physical lines
+    were spent: the header, blank lines, and the rows (some spanning several lines).
+    """
 
     path: Path
     encoding: str
     header: list[str]
+    line_map: LineMap | None = None
 
     def blocks(
         self, names: list[str], keep: list[str], set_aside: Callable[[int, int, bool], None]
@@ -45,8 +52,8 @@ class Source:
         """Record batches of the `keep` columns (header cells renamed to `names`), as text,
         with a first column `line_number`."""
         if self.encoding == "xlsx":
-            return _sheet_blocks(self.path, names, keep)
-        return _csv_blocks(self.path, self.encoding, names, keep, set_aside)
+            return _sheet_blocks(self, names, keep)
+        return _csv_blocks(self, names, keep, set_aside)
 
 
 def open_source(path: Path) -> Source:
@@ -91,27 +98,51 @@ def _csv_header(path: Path, encoding: str) -> list[str]:
     return [cell.strip() for cell in row]
 
 
-def _csv_blocks(path, encoding, names, keep, set_aside) -> Iterator[pa.RecordBatch]:
-    skipped: set[int] = set()
+GZIP_FAULTS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _line_map(source: Source) -> LineMap:
+    try:
+        with _open_bytes(source.path) as stream:
+            return scan_lines(stream, source.path, len(source.header))
+    except GZIP_FAULTS:
+        raise InputError(f"{source.path}: truncated or corrupt gzip stream") from None
+
+
+def _csv_blocks(source: Source, names, keep, set_aside) -> Iterator[pa.RecordBatch]:
+    path = source.path
+    # Lines are counted and quotes followed before parsing, without the parser: its row
+    # numbers become line numbers through this map, and a file it would misread stops here.
+    line_map = _line_map(source)
+    skipped: set[int] = set()  # record numbers (the header is record 1) set aside
+    pending: list[tuple[int, int, bool]] = []
 
     def handler(row) -> str:
         skipped.add(row.number)
-        set_aside(row.number, row.actual_columns, not row.text.strip())
+        pending.append((row.number, row.actual_columns, not row.text.strip()))
         return "skip"
 
+    def flush_set_aside() -> None:
+        for record, fields_found, blank in pending:
+            set_aside(int(line_map.first_lines([record])[0]), fields_found, blank)
+        pending.clear()
+
     compression = "gzip" if path.name.endswith(".gz") else None
+    records_seen = 1  # the header
     try:
         reader = pacsv.open_csv(
             pa.input_stream(str(path), compression=compression),
             read_options=pacsv.ReadOptions(
-                encoding=encoding,
+                encoding=source.encoding,
                 column_names=names,
                 skip_rows=1,
                 block_size=CSV_BLOCK_BYTES,
                 use_threads=False,
             ),
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=handler
+                newlines_in_values=bool(line_map.multiline),
+                ignore_empty_lines=False,
+                invalid_row_handler=handler,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
@@ -120,20 +151,33 @@ def _csv_blocks(path, encoding, names, keep, set_aside) -> Iterator[pa.RecordBat
                 quoted_strings_can_be_null=False,
             ),
         )
-        next_line = 2  # the header is line 1
+        next_record = 2
         for block in reader:
-            lines, next_line = _line_numbers(block.num_rows, next_line, skipped)
+            records, next_record = _record_numbers(block.num_rows, next_record, skipped)
+            records_seen += block.num_rows
+            flush_set_aside()
             yield pa.RecordBatch.from_arrays(
-                [pa.array(lines), *block.columns], names=["line_number", *keep]
+                [pa.array(line_map.first_lines(records)), *block.columns],
+                names=["line_number", *keep],
             )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        flush_set_aside()
+    except (pa.ArrowInvalid, UnicodeDecodeError, *GZIP_FAULTS) as error:
         # The parser's own message may quote row text (names, id numbers): say only what.
         what = str(error).split(":")[0][:80]
         raise InputError(f"{path}: unreadable as CSV ({what})") from None
+    records_seen += len(skipped)
+    if records_seen != line_map.records:
+        # Both read the same bytes; a disagreement means quoting or line ends the parser
+        # reads differently, and a row count that cannot be trusted.
+        raise InputError(
+            f"{path}: {line_map.records - 1} rows by its line breaks but "
+            f"{records_seen - 1} by the CSV parser; check its quotes and line ends"
+        )
+    source.line_map = line_map
 
 
-def _line_numbers(count: int, first: int, skipped: set[int]) -> tuple[np.ndarray, int]:
-    """The source lines of the next `count` parsed rows, stepping over lines set aside."""
+def _record_numbers(count: int, first: int, skipped: set[int]) -> tuple[np.ndarray, int]:
+    """The record numbers of the next `count` parsed rows, stepping over records set aside."""
     if not skipped:
         return np.arange(first, first + count, dtype=np.int64), first + count
     candidates = np.arange(first, first + count + len(skipped), dtype=np.int64)
@@ -170,8 +214,15 @@ def cell_text(value) -> str:
 
 
 def _sheet_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Each row of the first sheet with its row number (the sheet's first row is 1)."""
     sheet = _sheet(path)
-    first_row = (sheet.start or (0, 0))[0] + 1
+    first_row = 1
+    start_row = (sheet.start or (0, 0))[0]
+    if start_row:
+        # calamine yields the empty rows above the data too, or starts at the data, by
+        # version: tell which from the number of rows it yields, not from `start` alone.
+        yielded = sum(1 for _ in sheet.iter_rows())
+        first_row = 1 if yielded == sheet.end[0] + 1 else start_row + 1
     for offset, row in enumerate(sheet.iter_rows()):
         yield first_row + offset, [cell_text(cell) for cell in row]
 
@@ -185,12 +236,17 @@ def _sheet_header(path: Path) -> list[str]:
     raise InputError(f"{path}: empty sheet (no header row)")
 
 
-def _sheet_blocks(path: Path, names, keep) -> Iterator[pa.RecordBatch]:
+def _sheet_blocks(source: Source, names, keep) -> Iterator[pa.RecordBatch]:
     positions = [names.index(name) for name in keep]
-    rows = _sheet_rows(path)
-    for _, cells in rows:  # up to and including the header row
+    rows = _sheet_rows(source.path)
+    line_map = LineMap()
+    for line, cells in rows:  # up to and including the header row
+        line_map.physical_lines = line
         if any(cell.strip() for cell in cells):
             break
+    # The empty rows above the header are blank lines of the sheet.
+    line_map.leading_blank_lines = line_map.physical_lines - 1
+    line_map.records = 1
     lines: list[int] = []
     columns: list[list[str]] = [[] for _ in keep]
 
@@ -205,6 +261,8 @@ def _sheet_blocks(path: Path, names, keep) -> Iterator[pa.RecordBatch]:
         return batch
 
     for line, cells in rows:
+        line_map.physical_lines = line
+        line_map.records += 1
         lines.append(line)
         for column, position in zip(columns, positions, strict=True):
             column.append(cells[position] if position < len(cells) else "")
@@ -212,3 +270,4 @@ def _sheet_blocks(path: Path, names, keep) -> Iterator[pa.RecordBatch]:
             yield flush()
     if lines:
         yield flush()
+    source.line_map = line_map

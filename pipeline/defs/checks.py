@@ -2,12 +2,13 @@
 
 Validation already ran every rule of the schema inside DuckDB (`rejected_rows`); a check reads
 the outcome for its file and blocks everything downstream when the file's quarantined share
-passes the batch's reject threshold (default 1%) or when its rows do not add up
+passes the batch's quarantine_share_max (default 1%) or when its rows do not add up
 (read = accepted + rejected). A blocked batch publishes nothing.
 """
 
 import dagster as dg
 
+from pipeline.accounting import account_for
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
 from pipeline.schemas.fields import RAW_TABLES, RawTable
@@ -54,22 +55,15 @@ def schema_check(table: RawTable) -> dg.AssetChecksDefinition:
         partitions_def=BATCH_PARTITIONS,
         description=(
             f"Rows of {table.name} failing the pandera schema '{schema.name}' stay within the "
-            "batch's reject threshold, and rows read = rows accepted + rows rejected."
+            "batch's quarantine_share_max, rows read = rows accepted + rows rejected, and the "
+            "file's lines = header + blank lines + the lines of those rows."
         ),
     )
     def _check(context: dg.AssetCheckExecutionContext, paths: PovexitPaths):
         batch_id = context.partition_key
         with paths.warehouse(batch_id) as con:
-            read, source_file = con.execute(
-                "select rows_read, source_file from _ingest_reports where source_table = ?",
-                [table.name],
-            ).fetchone()
-            rejected = con.execute(
-                "select count(distinct line_number) from rejected_rows where source_table = ?",
-                [table.name],
-            ).fetchone()[0]
-            accepted = con.execute(f'select count(*) from "{staging_model(table)}"').fetchone()[0]
-            threshold = con.execute("select reject_threshold from batch_manifest").fetchone()[0]
+            account = account_for(con, table.name, staging_model(table))
+            threshold = con.execute("select quarantine_share_max from batch_manifest").fetchone()[0]
             by_rule = con.execute(
                 """
                 select "column", rule, count(*) from rejected_rows
@@ -78,23 +72,26 @@ def schema_check(table: RawTable) -> dg.AssetChecksDefinition:
                 [table.name],
             ).fetchall()
             noted = warnings(con, table)
-        share = rejected / read if read else 0.0
-        balanced = read == accepted + rejected
+        source_file, read, rejected = account.source_file, account.rows_read, account.rows_rejected
+        share, problems = account.rejected_share, account.problems()
         rules = "\n".join(f"| {c or ''} | {r} | {n} |" for c, r, n in by_rule) or "| | none | 0 |"
         return dg.AssetCheckResult(
-            passed=balanced and share <= threshold,
+            passed=not problems and share <= threshold,
             severity=dg.AssetCheckSeverity.ERROR,
             description=(
                 f"{source_file}: {rejected} of {read} rows quarantined ({share:.2%}, "
-                f"threshold {threshold:.2%})" + ("" if balanced else "; rows do not add up")
+                f"threshold {threshold:.2%})" + "".join(f"; {problem}" for problem in problems)
             ),
             metadata={
                 "source_file": source_file,
                 "rows_read": read,
-                "rows_accepted": accepted,
+                "rows_accepted": account.rows_accepted,
                 "rows_rejected": rejected,
+                "physical_lines": account.physical_lines,
+                "blank_lines": account.blank_lines,
+                "lines_in_rows": account.lines_spanned,
                 "rejected_share": share,
-                "reject_threshold": threshold,
+                "quarantine_share_max": threshold,
                 "failing_rows_by_rule": dg.MetadataValue.md(
                     "| column | rule | rows |\n|---|---|---|\n" + rules
                 ),

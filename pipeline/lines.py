@@ -1,0 +1,181 @@
+"""A CSV file's physical lines, counted without the CSV parser: how many, and where rows start.
+
+The parser (`pipeline.readers`) numbers rows, not lines. A quoted field holding a line break
+makes one row span two lines, and an unclosed quote makes one row swallow the rest of the file.
+This pass reads the bytes once, counts every line break, and follows quotes the way RFC 4180
+readers do (a quote opens a field only at the field's start; `""` inside a quoted field is a
+quote). It gives the first line of every row, the rows that span several lines, and refuses
+a file whose quoting cannot be trusted: a quote still open at the end of the file, or a quoted
+field that runs over what looks like whole rows.
+
+It works on bytes: `"`, `,`, `\\r` and `\\n` are never part of a multi-byte character in UTF-8
+or GB18030, so the same pass serves both encodings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import numpy as np
+
+from pipeline.errors import InputError
+
+CHUNK_BYTES = 16 << 20
+# A line longer than this is no export's line: the file has bare CR line ends or no lines.
+MAX_LINE_BYTES = 64 << 20
+
+_QUOTED_BODY = re.compile(rb'(?:[^"]|"")*')
+
+
+@dataclass
+class LineMap:
+    """Where a file's rows (records, the header being record 1) sit among its lines."""
+
+    physical_lines: int = 0
+    records: int = 0
+    # Empty rows above the header (a sheet may start lower down; a CSV's header is line 1).
+    leading_blank_lines: int = 0
+    # Rows spanning more than one line, as (record number, first line, lines spanned).
+    multiline: list[tuple[int, int, int]] = field(default_factory=list)
+
+    @property
+    def header_lines(self) -> int:
+        if self.multiline and self.multiline[0][0] == 1:
+            return self.multiline[0][2]
+        return 1
+
+    def first_lines(self, records: np.ndarray) -> np.ndarray:
+        """The first physical line of each record number (an int64 array)."""
+        records = np.asarray(records, dtype=np.int64)
+        if not self.multiline:
+            return records
+        starts = np.array([record for record, _, _ in self.multiline], dtype=np.int64)
+        extra = np.cumsum([span - 1 for _, _, span in self.multiline], dtype=np.int64)
+        # Lines added by the multi-line records before each record.
+        before = np.searchsorted(starts, records, side="left")
+        return records + np.where(before > 0, extra[np.maximum(before - 1, 0)], 0)
+
+
+def _after_quoted_body(line: bytes, start: int) -> int | None:
+    """Position just after the closing quote of a quoted field whose body starts at `start`;
+    None when the field is still open at the end of the line."""
+    end = _QUOTED_BODY.match(line, start).end()
+    return end + 1 if end < len(line) else None
+
+
+def _ends_open(line: bytes, in_quote: bool) -> bool:
+    """Whether a quoted field is still open at the end of `line` (without its line break)."""
+    position = 0
+    if in_quote:
+        after = _after_quoted_body(line, 0)
+        if after is None:
+            return True
+        position = after
+        # What follows a closing quote, up to the delimiter, is plain text of the same field.
+        comma = line.find(b",", position)
+        if comma < 0:
+            return False
+        position = comma + 1
+    while True:
+        if position < len(line) and line[position] == 0x22:  # a quote at the field's start
+            after = _after_quoted_body(line, position + 1)
+            if after is None:
+                return True
+            position = after
+        comma = line.find(b",", position)
+        if comma < 0:
+            return False
+        position = comma + 1
+
+
+class _Scanner:
+    """The quote state across lines, fed one complete line at a time."""
+
+    def __init__(self, path, fields_expected: int):
+        self.path = path
+        self.fields_expected = fields_expected
+        self.map = LineMap()
+        self.open_since: int | None = None  # first line of the row whose quote is open
+
+    def fast(self, body: bytes) -> bool:
+        """Count a block of whole lines in one go when nothing in it needs a closer look."""
+        if self.open_since is not None or b'"' in body:
+            return False
+        if body.count(b"\r") != body.count(b"\r\n"):
+            return False
+        lines = body.count(b"\n")
+        self.map.physical_lines += lines
+        self.map.records += lines
+        return True
+
+    def line(self, line: bytes) -> None:
+        self.map.physical_lines += 1
+        number = self.map.physical_lines
+        if self.open_since is None:
+            if b"\r" in line.removesuffix(b"\r"):
+                raise InputError(
+                    f"{self.path}: line {number}: a bare carriage return inside the line "
+                    "(line ends must be \\n or \\r\\n)"
+                )
+            if b'"' in line and _ends_open(line, in_quote=False):
+                self.open_since = number
+                return
+            self.map.records += 1
+            return
+        # A line inside a quoted field. A real multi-line value (an address, a remark) is
+        # text; a line with a whole row's worth of delimiters inside the quote is a row the
+        # quote swallowed.
+        inside = _QUOTED_BODY.match(line).end()
+        if line.count(b",", 0, inside) >= max(self.fields_expected - 1, 1):
+            raise InputError(
+                f"{self.path}: line {self.open_since}: a quote opens here and runs over whole "
+                f"rows (line {number} is inside it); close the quote or remove it"
+            )
+        if not _ends_open(line, in_quote=True):
+            self.map.records += 1
+            first = self.open_since
+            self.map.multiline.append((self.map.records, first, number - first + 1))
+            self.open_since = None
+
+    def finish(self) -> LineMap:
+        if self.open_since is not None:
+            raise InputError(
+                f"{self.path}: line {self.open_since}: a quote opens here and never closes"
+            )
+        return self.map
+
+
+def scan_lines(stream: BinaryIO, path, fields_expected: int) -> LineMap:
+    """Count the lines of a CSV byte stream and map its rows to them.
+
+    Args:
+        stream: the file's bytes (decompressed).
+        path: the file, for messages.
+        fields_expected: the header's number of fields; a quoted "value" holding that many
+            fields on one line is taken for swallowed rows.
+
+    Raises:
+        InputError: a quote never closes, a quote swallows rows, a bare CR ends a line.
+    """
+    scanner = _Scanner(path, fields_expected)
+    carry = b""
+    while chunk := stream.read(CHUNK_BYTES):
+        data = carry + chunk if carry else chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            if len(data) > MAX_LINE_BYTES:
+                raise InputError(
+                    f"{path}: line {scanner.map.physical_lines + 1}: no line end in "
+                    f"{MAX_LINE_BYTES >> 20} MiB (line ends must be \\n or \\r\\n)"
+                )
+            carry = data
+            continue
+        body, carry = data[: cut + 1], data[cut + 1 :]
+        if not scanner.fast(body):
+            for line in body.split(b"\n")[:-1]:
+                scanner.line(line)
+    if carry:
+        scanner.line(carry)
+    return scanner.finish()
