@@ -2,8 +2,9 @@
 
 For each raw table the schema's rules (presence, type, uniqueness and each check) become one
 query over the typed view of the raw text; each failing (row, column, rule) becomes a row of
-`rejected_rows` with the source file, its line number and the value, masked where it is personal
-data. Nothing is copied out of the database: ibis turns the checks into SQL, DuckDB runs it.
+`rejected_rows` with the source file, its line number and the value as `pipeline.privacy`
+allows it to be shown (an id number is masked in whatever column it was typed). Nothing is
+copied out of the database: ibis turns the checks into SQL, DuckDB runs it.
 Tables are validated in SPEC order so that a cross-table rule reads the accepted rows
 (`_valid_<table>`) of the tables before it: a member of a quarantined household is quarantined
 too, instead of being counted in a county with no household.
@@ -137,7 +138,7 @@ def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
             "select source_file from _ingest_reports where source_table = ?", [table.name]
         ).fetchone()[0]
         personal = [field.name for field in table.fields if field.pii] or [""]
-        masked = ", ".join(f"'{name}'" for name in personal)
+        personal_columns = ", ".join(f"'{name}'" for name in personal)
         con.execute(
             f'create or replace temp table "_typed_{table.name}" as {to_sql(typed_view(table))}'
         )
@@ -145,7 +146,7 @@ def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
             f"""
             insert into rejected_rows
             select ?, ?, ?, line_number, "column", rule,
-                case when "column" in ({masked}) then povexit_mask(value) else value end
+                povexit_mask(value, "column" in ({personal_columns}))
             from ({to_sql(violations(table))})
             """,
             [batch_id, source_file, table.name],

@@ -5,7 +5,8 @@ into values with the same macros, so a value the validator accepts is the value 
 Ingestion has already mapped every accepted spelling to its canonical one
 (`pipeline/reference/value_labels.toml`), so a boolean here is `true` or `false`. The parsers
 are strict on purpose: `3.5` is not an integer and `1e3` is not money, where a plain
-cast would round or convert silently.
+cast would round or convert silently. An integer is 32-bit (every count and year of SPEC fits),
+so a value like 3000000000 fails its type rule here instead of overflowing a cast downstream.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.privacy import MASK_VALUE_MACRO
+
 PARSE_MACROS = r"""
 create or replace temp macro povexit_int(v) as
-    case when regexp_full_match(v, '[+-]?[0-9]+(\.0+)?') then try_cast(v as bigint) end;
+    case when regexp_full_match(v, '[+-]?[0-9]+(\.0+)?')
+        then try_cast(try_cast(v as decimal(38, 0)) as integer) end;
 create or replace temp macro povexit_decimal(v) as
     case when regexp_full_match(v, '[+-]?[0-9]+(\.[0-9]{1,2})?')
         then try_cast(v as decimal(12, 2)) end;
@@ -25,13 +29,9 @@ create or replace temp macro povexit_date(v) as
     case when regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') then try_cast(v as date) end;
 create or replace temp macro povexit_bool(v) as
     case v when 'true' then true when 'false' then false end;
-create or replace temp macro povexit_mask(v) as
-    case
-        when v is null then null
-        when length(v) <= 8 then repeat('*', length(v))
-        else left(v, 4) || repeat('*', length(v) - 8) || right(v, 4)
-    end;
 """
+# Masking, for values the database itself writes out (`rejected_rows`).
+PARSE_MACROS += MASK_VALUE_MACRO
 
 # The macro that parses each field type; text needs none.
 PARSER_OF_TYPE = {
@@ -43,13 +43,26 @@ PARSER_OF_TYPE = {
 }
 
 
+# The oldest DuckDB that must open the files the pipeline writes: the `duckdb` shell on PyPI
+# (`duckdb-cli`) is still 1.x, and DuckDB 2's own format (storage version 69) is closed to it.
+READABLE_SINCE = "v1.4.0"
+
+
 def connection_config() -> dict[str, str]:
     """DuckDB settings for every connection the pipeline opens.
 
     DuckDB would take 80% of the machine's memory; a bounded limit makes it spill to disk
     instead, so a full province fits beside whatever else the machine runs.
+
+    A database file takes its storage version when it is created and keeps it, so every file
+    the pipeline creates (marts, working databases) is written for `READABLE_SINCE` onwards and
+    an analyst can open it with the shell. A working database created by a run before this
+    setting keeps the newer format until it is deleted; the next run recreates it.
     """
-    return {"memory_limit": os.environ.get("POVEXIT_DUCKDB_MEMORY_LIMIT", "2GB")}
+    return {
+        "memory_limit": os.environ.get("POVEXIT_DUCKDB_MEMORY_LIMIT", "2GB"),
+        "storage_compatibility_version": READABLE_SINCE,
+    }
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -1,0 +1,110 @@
+"""What may be shown of a value read from an input file: the one masking rule.
+
+Personal data (names, resident id numbers) must reach no mart, log line, error message or
+Dagster metadata, in whatever column it was typed. So masking follows the content, not only
+the column:
+
+- anything shaped like a resident id (six digits, a plausible birth date from 1900 to this
+  year, three digits and a check character, valid or not) keeps its first and last four
+  characters: `5204**********123X`. Household ids (village code and a serial) have no birth
+  date in that place and stay readable;
+- a run of two to four Han characters that starts with a common surname reads as a name and
+  becomes `**` (a Chinese label such as 因病 or 已脱贫 stays);
+- a value that spans lines (an unclosed quote's swallowed rows) is replaced whole;
+- a value of a personal-data column is masked whole, whatever its shape;
+- every value is cut to 64 characters.
+
+`mask_value` is the rule; `MASK_VALUE_MACRO` is the same rule as a DuckDB macro, built from the
+same patterns, for values masked inside the database (`rejected_rows`). A property test holds
+the two to the same output. Messages pass `mask_ids`: they never quote row content, and this
+makes sure of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+VALUE_LIMIT = 64
+NAME_MASK = "**"
+
+# The most common Chinese surnames (over 85% of the population), compound ones first.
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐")
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
+    "毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关"
+    "兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻"
+    "祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿"
+    "桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝皮班"
+)
+_HAN = "[一-鿿]"  # the CJK unified ideographs, written literally: Python's re and RE2 agree
+
+
+def _year_alternatives(first: int, last: int) -> str:
+    return "|".join(str(year) for year in range(first, last + 1))
+
+
+def id_pattern(latest_year: int | None = None) -> str:
+    """A resident id's shape, with the first four and last four characters as groups 1, 2."""
+    latest = latest_year or dt.date.today().year
+    month = "(?:0[1-9]|1[0-2])"
+    day = "(?:0[1-9]|[12][0-9]|3[01])"
+    return (
+        f"([0-9]{{4}})[0-9]{{2}}(?:{_year_alternatives(1900, latest)}){month}{day}"
+        "([0-9]{3}[0-9Xx])"
+    )
+
+
+# A name starts a run of Han characters (what precedes it is no Han character): group 1 is
+# what precedes it. RE2 has no look-behind, so the boundary is matched and put back.
+NAME_PATTERN = f"(^|[^一-鿿])(?:{'|'.join(COMPOUND_SURNAMES)}|[{SURNAMES}]){_HAN}{{1,3}}"
+ID_REPLACEMENT = "**********"
+_LINE_BREAK = r"\r\n|\r|\n"
+
+_ID = re.compile(id_pattern())
+_NAME = re.compile(NAME_PATTERN)
+
+
+def mask_ids(text: str) -> str:
+    """`text` with every id-shaped run masked (for messages, which are never cut)."""
+    return _ID.sub(lambda match: match[1] + ID_REPLACEMENT + match[2], text)
+
+
+def mask_value(value: str | None, personal: bool = False) -> str | None:
+    """What may be shown of one input value."""
+    if value is None:
+        return None
+    if "\n" in value or "\r" in value:
+        return f"[a value over {len(re.split(_LINE_BREAK, value))} lines]"
+    if personal:
+        if len(value) <= 8:
+            return "*" * len(value)
+        shown = value[:4] + "*" * (len(value) - 8) + value[-4:]
+    else:
+        shown = _NAME.sub(lambda match: match[1] + NAME_MASK, mask_ids(value))
+    return shown[:VALUE_LIMIT]
+
+
+def _sql_quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+MASK_VALUE_MACRO = f"""
+create or replace temp macro povexit_mask(v, personal) as
+    case
+        when v is null then null
+        when v like '%' || chr(10) || '%' or v like '%' || chr(13) || '%' then
+            '[a value over ' || len(regexp_split_to_array(v, '{_LINE_BREAK}')) || ' lines]'
+        when personal and length(v) <= 8 then repeat('*', length(v))
+        when personal then
+            left(left(v, 4) || repeat('*', length(v) - 8) || right(v, 4), {VALUE_LIMIT})
+        else left(
+            regexp_replace(
+                regexp_replace(v, {_sql_quote(id_pattern())}, '\\1{ID_REPLACEMENT}\\2', 'g'),
+                {_sql_quote(NAME_PATTERN)}, '\\1{NAME_MASK}', 'g'
+            ),
+            {VALUE_LIMIT}
+        )
+    end;
+"""

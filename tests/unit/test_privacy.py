@@ -1,0 +1,102 @@
+"""The one masking rule, in Python and as the DuckDB macro, and where it is applied."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.errors import InputError
+from pipeline.generate.names import SURNAMES as GENERATED_SURNAMES
+from pipeline.privacy import COMPOUND_SURNAMES, MASK_VALUE_MACRO, SURNAMES, mask_value
+from tests.batch_builder import resident_id
+from tests.conftest import validate
+
+
+@pytest.fixture(scope="module")
+def con():
+    connection = duckdb.connect()
+    connection.execute(MASK_VALUE_MACRO)
+    return connection
+
+
+def sql_mask(con, value, personal=False):
+    return con.execute("select povexit_mask(?, ?)", [value, personal]).fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("520402199503310012", "5204**********0012"),  # valid check digit
+        ("52040219950331001X", "5204**********001X"),  # wrong check digit: still masked
+        ("id 52040219000101001x!", "id 5204**********001x!"),  # inside other text, 1900
+        ("5201020010010001", "5201020010010001"),  # a household id stays readable
+        ("520103101215000001", "520103101215000001"),  # 18 digits, no birth date in place
+        ("520402189912310012", "520402189912310012"),  # born before 1900: not an id shape
+        ("520402199513310012", "520402199513310012"),  # month 13: not an id shape
+        ("王小明", "**"),
+        ("歐陽", "歐陽"),  # traditional characters: no surname of the list
+        ("欧阳娜娜 and 张伟", "** and **"),
+        ("因病", "因病"),  # a value label stays
+        ("住房安全", "住房安全"),  # a surname inside a run is no name
+        ("x" * 100, "x" * 64),
+        ("line one\nline two\r\nthree", "[a value over 3 lines]"),
+        (None, None),
+    ],
+)
+def test_mask_value__follows_the_content(con, value, shown):
+    assert mask_value(value) == shown
+    assert sql_mask(con, value) == shown
+
+
+def test_mask_value__a_personal_column_is_masked_whole(con):
+    assert mask_value("5204021995", personal=True) == "5204**1995"
+    assert mask_value("张三", personal=True) == "**"
+    assert sql_mask(con, "5204021995", True) == "5204**1995"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("0123456789Xx-,. \n张王欧阳明伟因病安全a"), max_size=80),
+    st.booleans(),
+)
+def test_mask_value__python_and_sql_agree(con, value, personal):
+    assert mask_value(value, personal) == sql_mask(con, value, personal)
+
+
+@given(st.dates(), st.integers(0, 999), st.sampled_from("0123456789X"))
+def test_mask_value__every_id_shape_is_masked(birth, sequence, check):
+    value = f"520402{birth:%Y%m%d}{sequence:03d}{check}"
+    if 1900 <= birth.year <= dt.date.today().year:
+        assert mask_value(value) == f"5204**********{value[-4:]}"
+
+
+def test_surnames__cover_the_generator_s():
+    listed = set(SURNAMES) | set(COMPOUND_SURNAMES)
+    assert set(GENERATED_SURNAMES) <= listed
+
+
+def test_input_error__masks_an_id_in_its_message():
+    assert "520402199503310012" not in str(InputError("bad file 520402199503310012.csv"))
+
+
+def test_quarantine__an_id_typed_into_a_survey_household_id_is_masked(tmp_path, batch):
+    typed = resident_id("520402", "19950331", 1)
+    batch["survey_households"][0]["household_id"] = typed
+    con = validate(tmp_path, batch)
+    values = [v for (v,) in con.execute("select masked_value from rejected_rows").fetchall()]
+    assert f"5204**********{typed[-4:]}" in values
+    assert typed not in values
+
+
+def test_quarantine__an_integer_beyond_32_bits_is_a_type_finding(tmp_path, batch):
+    batch["registry_members"][0]["member_no"] = "3000000000"
+    con = validate(tmp_path, batch)
+    rules = con.execute(
+        'select "column", rule, masked_value from rejected_rows '
+        "where source_table = 'registry_members'"
+    ).fetchall()
+    assert ("member_no", "type: int", "3000000000") in rules
