@@ -68,6 +68,8 @@ poverty_county_totals as (
         on counties.county_code = assessments.county_code
 ),
 
+-- nullif: no surveyed or registered persons gives no average (null), where DuckDB
+-- would divide zero by zero into NaN
 incomes as (
     select
         cast(survey_totals.accepting_households as double)

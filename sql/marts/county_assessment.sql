@@ -127,7 +127,10 @@ checks as (
 
 -- Each indicator is a veto: one that fails decides the verdict even when another
 -- cannot be computed (the county cannot exit whatever the missing frame would show).
--- insufficient_data is left for a county where nothing fails but something is missing.
+-- insufficient_data is left for a county where nothing fails but something is missing:
+-- a rate, or the registry itself. A county with no registered person (no registry
+-- households, or households without member rows) counts 0 still poor and 0 exited for
+-- want of rows, not by count, so its incidence is the missed rate alone: it never meets.
 verdicts as (
     select
         checks.*,
@@ -143,6 +146,7 @@ verdicts as (
                 and checks.passes_wrong_exit_rate
                 and checks.passes_missed_rate
                 and checks.passes_acceptance_rate
+                and checks.registered_persons > 0
                 then 'meets'
             else 'insufficient_data'
         end as verdict

@@ -38,7 +38,7 @@ MANIFEST = {
     "wrong_exit_rate_max": 0.02,
     "missed_rate_max": 0.02,
     "acceptance_rate_min": 0.90,
-    "reject_threshold": 0.01,
+    "quarantine_share_max": 0.01,
 }
 
 DDL = """
@@ -54,7 +54,7 @@ create table batch_manifest (
     wrong_exit_rate_max double,
     missed_rate_max double,
     acceptance_rate_min double,
-    reject_threshold double
+    quarantine_share_max double
 );
 create table stg_counties (
     line_number integer,
@@ -201,8 +201,16 @@ def household_id(short: str | None, county_code: str) -> str | None:
     return None if short is None else f"{village(county_code)}{short}"
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, manifest: dict) -> None:
-    """Create and fill `batch_manifest` and the four staging tables."""
+def load_batch(
+    con: duckdb.DuckDBPyConnection,
+    manifest: dict,
+    registry: list[tuple] = REGISTRY,
+    surveys: list[tuple] = SURVEYS,
+) -> None:
+    """Create and fill `batch_manifest` and the four staging tables.
+
+    A test may pass its own registry and survey rows (same layout as REGISTRY and SURVEYS).
+    """
     con.execute(DDL)
     columns = ", ".join(manifest)
     marks = ", ".join("?" for _ in manifest)
@@ -228,7 +236,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, manifest: dict) -> None:
         ],
     )
     households, members = [], []
-    for line, (short, county, size, status, persons, income) in enumerate(REGISTRY, start=2):
+    for line, (short, county, size, status, persons, income) in enumerate(registry, start=2):
         hid = household_id(short, county)
         households.append(
             (
@@ -249,11 +257,14 @@ def load_batch(con: duckdb.DuckDBPyConnection, manifest: dict) -> None:
             (len(members) + 2, hid, no, "head" if no == 1 else "child", "F", dt.date(1980, 1, no))
             for no in range(1, persons + 1)
         )
-    con.executemany(
-        "insert into stg_registry__households values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        households,
-    )
-    con.executemany("insert into stg_registry__members values (?, ?, ?, ?, ?, ?)", members)
+    # a file with its header alone is a table with no rows (executemany refuses an empty list)
+    if households:
+        con.executemany(
+            "insert into stg_registry__households values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            households,
+        )
+    if members:
+        con.executemany("insert into stg_registry__members values (?, ?, ?, ?, ?, ?)", members)
     con.executemany(
         "insert into stg_survey__households values "
         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -281,15 +292,19 @@ def load_batch(con: duckdb.DuckDBPyConnection, manifest: dict) -> None:
                 money,
                 flags,
                 acceptance,
-            ) in enumerate(SURVEYS, start=2)
+            ) in enumerate(surveys, start=2)
         ],
     )
 
 
-def build_marts(manifest: dict) -> duckdb.DuckDBPyConnection:
+def build_marts(
+    manifest: dict,
+    registry: list[tuple] = REGISTRY,
+    surveys: list[tuple] = SURVEYS,
+) -> duckdb.DuckDBPyConnection:
     """An in-memory database holding the batch and every model of the `marts` layer."""
     con = duckdb.connect()
-    load_batch(con, manifest)
+    load_batch(con, manifest, registry, surveys)
     models = load_models()
     for name in build_order(models):
         if models[name].layer == "marts":

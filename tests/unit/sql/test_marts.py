@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from mart_batch import MANIFEST, build_marts, rows
+from mart_batch import ALL_SECURE, MANIFEST, NO_HOUSING, REGISTRY, SURVEYS, build_marts, rows, wages
 
 from pipeline.sql_models import load_models
 
@@ -219,6 +219,131 @@ def test_county_assessment__county_without_registry_or_surveys_keeps_its_row(mar
     assert row["registry_incidence"] == 0.0  # 0 / 300
     # no veto fails and none can be decided
     assert row["verdict"] == "insufficient_data"
+
+
+# 520105 (central, rural population 300) has no registry households; surveyed here with rates
+# that would all pass. Its exited household is one the registry lacks: validation would reject
+# that row, but the verdict must not lean on validation.
+# fmt: off
+SURVEYS_OF_520105 = [
+    ("E-01", "520105", "exited", "E1", 3, wages("15000"), ALL_SECURE, "accept"),
+    ("E-02", "520105", "non_registered", None, 2, wages("10000"), ALL_SECURE, "accept"),
+]
+# fmt: on
+
+
+def test_county_assessment__no_registry_households_with_passing_rates_is_insufficient_data():
+    con = build_marts(MANIFEST, surveys=SURVEYS + SURVEYS_OF_520105)
+    try:
+        row = county(con, "520105")
+    finally:
+        con.close()
+    # E-01: 15000 / 3 = 5000 >= 4000, all secure: 0 of 3 persons fail
+    assert row["wrong_exit_rate"] == 0.0
+    # E-02: 10000 / 2 = 5000 >= 4000, all secure: 0 of 2 persons fail
+    assert row["missed_rate"] == 0.0
+    assert row["acceptance_rate"] == 1.0  # 2 / 2
+    # (0 + 0 * 0 + 0 * 300) / 300 = 0 < 0.02: every rate passes on its own figures
+    assert row["comprehensive_incidence"] == 0.0
+    assert row["registered_persons"] == 0
+    # but with no registry households there is nothing to count as still poor or exited
+    assert row["verdict"] == "insufficient_data"
+
+
+@pytest.mark.parametrize(
+    ("survey_id", "flags", "acceptance", "failing"),
+    [
+        # E-01 housing unsafe: 3 of 3 persons fail, 1.0 >= 0.02
+        ("E-01", NO_HOUSING, "accept", "passes_wrong_exit_rate"),
+        # E-02 does not accept: 1 of 2 = 0.5, not > 0.90
+        ("E-02", ALL_SECURE, "not_accept", "passes_acceptance_rate"),
+    ],
+    ids=["wrong_exit", "acceptance"],
+)
+def test_county_assessment__no_registry_households_with_a_failing_veto_fails(
+    survey_id, flags, acceptance, failing
+):
+    surveys = [
+        (sid, code, frame, short, size, money, flags, acceptance)
+        if sid == survey_id
+        else (sid, code, frame, short, size, money, old_flags, old_acceptance)
+        for sid, code, frame, short, size, money, old_flags, old_acceptance in SURVEYS_OF_520105
+    ]
+    con = build_marts(MANIFEST, surveys=SURVEYS + surveys)
+    try:
+        row = county(con, "520105")
+    finally:
+        con.close()
+    assert row["registered_persons"] == 0
+    assert row[failing] is False
+    # a failing veto decides even without a registry
+    assert row["verdict"] == "fails"
+
+
+# registry_members.csv with its header alone: every registry household, no member rows
+REGISTRY_WITHOUT_MEMBERS = [
+    (short, code, size, status, 0, income) for short, code, size, status, _, income in REGISTRY
+]
+
+
+def test_county_assessment__registry_households_without_members_never_meet():
+    con = build_marts(MANIFEST, registry=REGISTRY_WITHOUT_MEMBERS)
+    try:
+        found = {row["county_code"]: row for row in rows(con, "select * from county_assessment")}
+        (summary,) = rows(con, "select * from batch_summary")
+    finally:
+        con.close()
+    first = found["520101"]
+    # no member rows: 0 persons registered, poor or exited; the whole rural population of
+    # 1000 is non-registered
+    assert first["registered_persons"] == 0
+    assert first["remaining_poor"] == 0
+    assert first["exited_persons"] == 0
+    assert first["non_registered_population"] == 1000
+    # the survey rates do not use the registry's persons: A 0 / 5, 0 / 4, 4 / 4
+    assert first["wrong_exit_rate"] == 0.0
+    assert first["missed_rate"] == 0.0
+    assert first["acceptance_rate"] == 1.0
+    # (0 + 0 * 0 + 0 * 1000) / 1000 = 0 and 0 / 1000 = 0
+    assert first["comprehensive_incidence"] == 0.0
+    assert first["registry_incidence"] == 0.0
+    # 520101 and 520102 pass every rate (B: 0 / 4 exited, B-02 9000 / 2 = 4500 >= 4000, 2 / 2
+    # accept) but have no registered person; 520103 (wrong exits 5 / 10) and 520104 (4 / 4)
+    # fail a veto; 520105 has neither registry nor survey
+    assert {code: row["verdict"] for code, row in found.items()} == {
+        "520101": "insufficient_data",
+        "520102": "insufficient_data",
+        "520103": "fails",
+        "520104": "fails",
+        "520105": "insufficient_data",
+    }
+    assert summary["counties_meeting"] == 0
+    # 520201 exited in 2019; no county of this batch meets
+    assert summary["poverty_counties_exited"] == 1
+    # sum of income * 0 persons over 0 persons: no average, null rather than NaN
+    assert summary["province_registry_income"] is None
+    assert summary["income_over_province"] is None
+
+
+@pytest.mark.parametrize(
+    "registry", [REGISTRY_WITHOUT_MEMBERS, []], ids=["no_member_rows", "no_registry_rows"]
+)
+def test_marts__no_nan_or_infinity_without_registry_persons(registry):
+    con = build_marts(MANIFEST, registry=registry)
+    try:
+        tables = [name for name, model in load_models().items() if model.layer == "marts"]
+        found = []
+        for table in tables:
+            for column, kind, *_ in con.execute(f'describe "{table}"').fetchall():
+                if kind in ("DOUBLE", "FLOAT"):
+                    (bad,) = con.execute(
+                        f'select count(*) from "{table}" '
+                        f'where isnan("{column}") or isinf("{column}")'
+                    ).fetchone()
+                    found.extend([(table, column)] * bad)
+    finally:
+        con.close()
+    assert found == []
 
 
 def test_survey_household_income__income_exactly_at_the_line_meets(marts):
