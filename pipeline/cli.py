@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import warnings
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pipeline import settings
@@ -24,14 +25,32 @@ from pipeline.errors import (
     InputError,
 )
 
+DEBUG_HELP = "show tracebacks and Dagster logs"
+
+
+def _version() -> str:
+    try:
+        return version("povexit")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="povexit", description=__doc__.splitlines()[0])
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and Dagster logs")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    parser.add_argument("--version", action="version", version=f"povexit {_version()}")
+    # `--debug` is also accepted after the subcommand, where one naturally adds it when rerunning.
+    # Its default is SUPPRESS there, so a subcommand without it keeps the value given before it.
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    generate = commands.add_parser("generate", help="write a synthetic raw batch")
-    generate.add_argument("--batch", required=True, help="batch id, e.g. guizhou-2020")
+    generate = commands.add_parser("generate", parents=[debug], help="write a synthetic raw batch")
+    generate.add_argument(
+        "--batch",
+        required=True,
+        help="batch id, e.g. guizhou-2020 (any other id: the 2020 Guizhou calibration)",
+    )
     generate.add_argument("--scale", type=float, default=0.01, help="share of full size")
     generate.add_argument("--seed", type=int, default=2020)
     generate.add_argument("--out", help="raw folder to write into (default: the raw folder)")
@@ -42,19 +61,24 @@ def _parser() -> argparse.ArgumentParser:
         "--headers", default="en", choices=HEADERS, help="zh: Chinese headers and values"
     )
 
-    run = commands.add_parser("run", help="materialise batches and publish their marts")
+    run = commands.add_parser(
+        "run", parents=[debug], help="materialise batches and publish their marts"
+    )
     run.add_argument("--batch", action="append", help="batch id (repeatable; default: all)")
     run.add_argument("--raw", help="raw folder (default: $POVEXIT_RAW_DIR or data/raw)")
     run.add_argument("--marts", help="marts folder (default: $POVEXIT_MARTS_DIR or data/marts)")
 
-    report = commands.add_parser("report", help="print a batch's findings")
+    report = commands.add_parser("report", parents=[debug], help="print a batch's findings")
     report.add_argument("--batch", required=True)
     report.add_argument("--marts", help="marts folder (default: $POVEXIT_MARTS_DIR or data/marts)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error argparse already printed
+        return done.code if isinstance(done.code, int) else EXIT_INPUT
     if not args.debug:
         warnings.filterwarnings("ignore")
         logging.getLogger("dagster").setLevel(logging.CRITICAL)

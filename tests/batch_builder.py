@@ -193,6 +193,7 @@ def default_batch() -> dict:
             "province_name": "测试省",
             "assessment_year": 2020,
             "poverty_line_yuan": 4000,
+            "thresholds": {},  # tests set overrides here; an empty table is the defaults
         },
         "counties": counties,
         "registry_households": households,

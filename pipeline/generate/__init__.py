@@ -37,13 +37,14 @@ def generate_batch(batch_id: str, out_dir: Path, scale: float = 0.01, seed: int 
     """Write a synthetic batch and return its folder, `out_dir / batch_id`.
 
     Args:
-        batch_id: the batch to generate; only batches with reference data are known.
+        batch_id: the batch to generate, any valid id; one without reference data of its own
+            gets the 2020 Guizhou calibration, written under this id.
         out_dir: the raw folder that receives the batch folder (created if missing).
         scale: share of the province's real size, in (0, 1]; 1 is 9.23 million persons.
         seed: any non-negative integer; the same seed and scale give the same bytes.
 
     Raises:
-        ValueError: an invalid batch id, scale or seed, or a batch without reference data.
+        ValueError: an invalid batch id, scale or seed.
     """
     if not BATCH_ID_PATTERN.fullmatch(batch_id):
         raise ValueError(
@@ -70,7 +71,7 @@ def generate_batch(batch_id: str, out_dir: Path, scale: float = 0.01, seed: int 
         write_manifest(
             folder / "batch.toml",
             {
-                "batch_id": batch_id,
+                "batch_id": reference.batch_id,
                 "province_code": reference.province_code,
                 "province_name": reference.province_name,
                 "assessment_year": reference.assessment_year,

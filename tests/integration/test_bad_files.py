@@ -69,7 +69,7 @@ CASES = {
             b'batch_id = "test-2020"\nprovince_code = "52"\nassessment_year = 2020\n'
             b"poverty_line_yuan = 4000\n[thresholds]\nincidence_north = 0.1\n",
         ),
-        "unknown threshold 'incidence_north'",
+        "unknown key [thresholds] 'incidence_north'",
     ),
     "province code not two digits": (
         _write(
@@ -114,7 +114,7 @@ def test_unusable_file__exit_2_one_line(folders, batch, damage, message, capsys)
 
 def test_malformed_and_blank_lines__quarantined_with_their_line(folders, batch):
     raw, marts = folders
-    batch["manifest"]["reject_threshold"] = 1.0
+    batch["manifest"]["thresholds"]["quarantine_share_max"] = 1.0
     folder = write_batch(raw, batch)
     path = folder / "survey_households.csv"
     header, *rows = path.read_text(encoding="utf-8").splitlines()

@@ -40,7 +40,7 @@ def test_personal_data__never_reaches_marts_logs_or_events(folders, batch, capsy
         member["name"] = "欧阳" + member["id_number"][-4:]  # distinct, findable names
     batch["registry_members"][0]["sex"] = "F"  # a quarantined row carrying an id number
     batch["registry_households"][3]["head_id_number"] = "52990319610101000X"  # bad check digit
-    batch["manifest"]["reject_threshold"] = 1.0  # publish despite the bad rows
+    batch["manifest"]["thresholds"]["quarantine_share_max"] = 1.0  # publish despite the bad rows
     folder = write_batch(raw, batch)
     secrets = personal_values(folder)
     assert len(secrets) > 10

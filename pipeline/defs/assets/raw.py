@@ -26,7 +26,7 @@ def batch_manifest(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg
             "dagster/row_count": 1,
             "poverty_line_yuan": manifest.poverty_line_yuan,
             "assessment_year": manifest.assessment_year,
-            "reject_threshold": manifest.reject_threshold,
+            "quarantine_share_max": manifest.quarantine_share_max,
         }
     )
 

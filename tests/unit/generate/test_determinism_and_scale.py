@@ -44,6 +44,19 @@ def test_sizes_scale_linearly(generated, scale):
     assert rural == pytest.approx(RURAL_POPULATION * scale, rel=0.03)
 
 
+def test_other_batch_id__guizhou_2020_calibration_under_that_id(generated, tmp_path):
+    other = generate_batch("yunnan-2020", tmp_path, scale=0.001, seed=2020)
+    assert other == tmp_path / "yunnan-2020"
+    reference, written = digests(generated(0.001)), digests(other)
+    assert {k: v for k, v in written.items() if k != "batch.toml"} == {
+        k: v for k, v in reference.items() if k != "batch.toml"
+    }
+    manifest = (other / "batch.toml").read_text(encoding="utf-8")
+    assert manifest == (generated(0.001) / "batch.toml").read_text(encoding="utf-8").replace(
+        BATCH, "yunnan-2020"
+    )
+
+
 def test_replacing_a_batch_leaves_no_working_folders(tmp_path):
     generate_batch(BATCH, tmp_path, scale=0.001, seed=1)
     generate_batch(BATCH, tmp_path, scale=0.001, seed=2)
@@ -61,7 +74,6 @@ def test_cli_generate__writes_the_batch(tmp_path, capsys):
     ("arguments", "message"),
     [
         (["--batch", "Guizhou 2020"], "invalid batch id"),
-        (["--batch", "yunnan-2020"], "no reference data"),
         (["--batch", BATCH, "--scale", "0"], "scale must be in (0, 1]"),
         (["--batch", BATCH, "--scale", "1.5"], "scale must be in (0, 1]"),
         (["--batch", BATCH, "--seed", "-1"], "seed must be a non-negative integer"),
