@@ -15,6 +15,7 @@ import pandera.ibis as pa
 from pandera.api.ibis.types import IbisData
 from pandera.backends.ibis.register import register_ibis_backends
 
+from pipeline.privacy import id_pattern
 from pipeline.schemas import fields as f
 
 # Built-in checks find their ibis implementation only once the ibis backend is registered.
@@ -70,6 +71,14 @@ def resident_id_valid(table: ibis.Table, column: str):
 
 RESIDENT_ID = rule(
     "resident_id", "valid 18-character resident id (GB 11643 check digit)", resident_id_valid
+)
+
+
+# Free-text columns reach the marts as they are: an id number typed into one is a finding.
+NO_ID_NUMBER = rule(
+    "no_id_number",
+    "holds no resident id number (personal data)",
+    lambda t, c: ~t[c].re_search(id_pattern()),
 )
 
 
@@ -147,6 +156,8 @@ COUNTIES = schema(
                 lambda t, c: t[c].substr(0, 4) == t.county_code.substr(0, 4),
             ),
         ],
+        "county_name": [NO_ID_NUMBER],
+        "prefecture_name": [NO_ID_NUMBER],
         "region": [pa.Check.isin(f.REGIONS)],
         "rural_population": [pa.Check.gt(0)],
         "exit_year": [pa.Check.ge(1986), year_within_batch()],
@@ -243,7 +254,8 @@ def _survey_household_known(t: ibis.Table, c: str):
 SURVEY_HOUSEHOLDS = schema(
     f.SURVEY_HOUSEHOLDS,
     {
-        "agency_code": [pa.Check.str_length(min_value=1)],
+        "survey_id": [NO_ID_NUMBER],
+        "agency_code": [pa.Check.str_length(min_value=1), NO_ID_NUMBER],
         "county_code": [in_valid(f.COUNTIES, "county_code", where=lambda v: v.in_exit_batch)],
         "village_code": [pa.Check.str_matches(r"^\d{12}$"), starts_with_column("county_code")],
         "survey_date": [

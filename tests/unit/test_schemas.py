@@ -204,6 +204,26 @@ CASES = {
         _set("survey_households", 3, acceptance="maybe"),
         ("survey_households", 5, "acceptance", "isin"),
     ),
+    "member number beyond 32 bits": (
+        _set("registry_members", 0, member_no="3000000000"),
+        ("registry_members", 2, "member_no", "type: int"),
+    ),
+    "id number typed as a county name": (
+        _set("counties", 2, county_name="520402199503310012"),
+        ("counties", 4, "county_name", "no resident id number"),
+    ),
+    "id number typed as a prefecture name": (
+        _set("counties", 2, prefecture_name="王五 520402199503310012"),
+        ("counties", 4, "prefecture_name", "no resident id number"),
+    ),
+    "id number typed as a survey id": (
+        _set("survey_households", 3, survey_id="520402199503310012"),
+        ("survey_households", 5, "survey_id", "no resident id number"),
+    ),
+    "id number typed as an agency code": (
+        _set("survey_households", 3, agency_code="52040219950331001X"),
+        ("survey_households", 5, "agency_code", "no resident id number"),
+    ),
 }
 
 
