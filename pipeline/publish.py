@@ -5,6 +5,10 @@ entry, not the bytes under an open handle), so a reader is never blocked and nev
 publish. The old file is copied before it is read, so even a reader holding it open read-write
 does not lock the publisher out. Other batches' rows are carried over untouched; the batch's own
 rows are replaced whole.
+
+Being a new file each time, the marts take the storage version `connection_config()` asks for
+(DuckDB 1.4's), so the `duckdb` shell from PyPI opens them, even after a publish over a file
+an older pipeline wrote in DuckDB 2's format.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ def _publish(warehouse: Path, marts_file: Path, batch_id: str, tables: list[str]
     snapshot = new_file.with_suffix(".old")
     counts = {}
     try:
+        # The file is created here, so it takes connection_config()'s storage version.
         con = duckdb.connect(str(new_file), config=connection_config())
         con.execute(f"attach '{warehouse}' as wh (read_only)")
         old_tables: set[str] = set()

@@ -56,8 +56,8 @@ def connection_config() -> dict[str, str]:
 
     A database file takes its storage version when it is created and keeps it, so every file
     the pipeline creates (marts, working databases) is written for `READABLE_SINCE` onwards and
-    an analyst can open it with the shell. A working database created by a run before this
-    setting keeps the newer format until it is deleted; the next run recreates it.
+    an analyst can open it with the shell. A working database already in DuckDB 2's format
+    keeps that format until it is deleted (the next run of its batch creates it anew).
     """
     return {
         "memory_limit": os.environ.get("POVEXIT_DUCKDB_MEMORY_LIMIT", "2GB"),
