@@ -1,6 +1,7 @@
 """Reading one raw file, whatever form it arrived in, as blocks of text with line numbers.
 
-CSV (UTF-8 with or without BOM, or GB18030/GBK; plain or gzip) streams through pyarrow block by
+CSV (UTF-8 with or without BOM, or GB18030/GBK, decided on the whole file by
+`pipeline.encoding`; plain or gzip) streams through pyarrow block by
 block; Excel (`.xlsx`, first sheet) through calamine. Every cell arrives as text: types are
 decided by validation, never guessed by a reader (a county code `052001` stays a string).
 Each row carries its line number in the source (the header is line 1; in a sheet, its row).
@@ -24,11 +25,11 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook
 
+from pipeline.encoding import detect_encoding
 from pipeline.errors import InputError
 from pipeline.lines import LineMap, scan_lines
 
 SUFFIXES = (".csv", ".csv.gz", ".xlsx")
-ENCODING_PROBE_BYTES = 1 << 20
 CSV_BLOCK_BYTES = 16 << 20
 SHEET_BLOCK_ROWS = 50_000
 
@@ -70,26 +71,6 @@ def _open_bytes(path: Path):
     return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
 
 
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the bytes decode as such, else GB18030 (a GBK superset)."""
-    try:
-        with _open_bytes(path) as stream:
-            probe = stream.read(ENCODING_PROBE_BYTES)
-    except (OSError, EOFError) as error:
-        raise InputError(f"{path}: cannot be read ({error.__class__.__name__})") from None
-    if not probe.strip():
-        raise InputError(f"{path}: empty file (no header line)")
-    # A multi-byte character may be cut at the end of a full probe: ignore only that tail.
-    whole = len(probe) < ENCODING_PROBE_BYTES
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            (probe if whole else probe[:-4]).decode(encoding)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"{path}: undecodable (neither UTF-8 nor GB18030/GBK)")
-
-
 def _csv_header(path: Path, encoding: str) -> list[str]:
     with _open_bytes(path) as stream:
         text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
@@ -98,15 +79,17 @@ def _csv_header(path: Path, encoding: str) -> list[str]:
     return [cell.strip() for cell in row]
 
 
-GZIP_FAULTS = (EOFError, gzip.BadGzipFile, zlib.error)
+GZIP_FAULTS = (EOFError, gzip.BadGzipFile, zlib.error, OSError)
 
 
 def _line_map(source: Source) -> LineMap:
     try:
         with _open_bytes(source.path) as stream:
             return scan_lines(stream, source.path, len(source.header))
-    except GZIP_FAULTS:
-        raise InputError(f"{source.path}: truncated or corrupt gzip stream") from None
+    except GZIP_FAULTS as error:
+        if source.path.name.endswith(".gz"):
+            raise InputError(f"{source.path}: truncated or corrupt gzip stream") from None
+        raise InputError(f"{source.path}: cannot be read ({type(error).__name__})") from None
 
 
 def _csv_blocks(source: Source, names, keep, set_aside) -> Iterator[pa.RecordBatch]:

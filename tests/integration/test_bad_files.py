@@ -38,7 +38,18 @@ def _also(name, content: bytes):
 CASES = {
     "undecodable bytes": (
         _write("counties.csv", b"county_code,county_name\n\xff\xfe\xff\x80\n"),
-        "counties.csv: undecodable",
+        "counties.csv: line 2: neither UTF-8 nor plausible GB18030",
+    ),
+    "Big5 county names": (
+        _write(
+            "counties.csv",
+            "county_code,county_name\n520102,南明區\n520103,雲巖區\n".encode("big5"),
+        ),
+        "counties.csv: line 2: neither UTF-8 nor plausible GB18030",
+    ),
+    "one stray Latin-1 byte": (
+        _write("counties.csv", b"county_code,county_name\n520102,Nanming\n520103,Caf\xe9s\n"),
+        "counties.csv: line 3: neither UTF-8 nor plausible GB18030",
     ),
     "duplicated header": (
         _replace_header("counties", "county_name", "county_code"),
@@ -95,7 +106,7 @@ CASES = {
             (folder / "counties.csv").unlink(),
             (folder / "counties.csv.gz").write_bytes(b"\x1f\x8b\x08garbage"),
         ),
-        "counties.csv.gz: cannot be read",
+        "counties.csv.gz: truncated or corrupt gzip stream",
     ),
     "header only whitespace": (_write("counties.csv", b"  \n\n"), "counties.csv: empty file"),
 }
