@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 
@@ -59,26 +60,26 @@ def _pad(name: str) -> str:
     return name + " " * max(1, NAME_WIDTH - shown)
 
 
-def print_verdicts(marts_file: Path, batch_id: str) -> None:
+def verdict_summary(marts_file: Path, batch_id: str) -> list[str]:
+    """The batch's county verdicts as published, and how many counties meet the standard."""
     with _open(marts_file) as con:
         rows = county_rows(con, batch_id)
     meeting = sum(row[-1] == "meets" for row in rows)
-    print(f"{batch_id}: county verdicts")
-    print("\n".join(verdict_lines(rows)))
-    print(
-        f"{meeting} of {len(rows)} counties meet the standard; "
-        f"`povexit report --batch {batch_id}` prints the batch's press-release figures."
-    )
+    return [
+        f"{batch_id}: county verdicts",
+        *verdict_lines(rows),
+        f"{meeting} of {len(rows)} counties meet the standard.",
+    ]
 
 
 def print_report(marts: Path, batch_id: str) -> int:
     with _open(marts_path(marts)) as con:
-        summary = con.execute(
-            "select * from batch_summary where batch_id = ?", [batch_id]
-        ).fetchdf()
-        if summary.empty:
+        cursor = con.execute("select * from batch_summary where batch_id = ?", [batch_id])
+        row = cursor.fetchone()
+        if row is None:
             raise InputError(f"{marts_path(marts)}: no published batch {batch_id!r}")
-        s = summary.iloc[0]
+        # Plain values, not a pandas row: a null stays None ("n/a"), never NaN.
+        s = SimpleNamespace(**dict(zip([c[0] for c in cursor.description], row, strict=True)))
         counties = con.execute(
             "select max(comprehensive_incidence), max(wrong_exit_rate), max(missed_rate) "
             "from county_assessment where batch_id = ?",

@@ -2,7 +2,11 @@
 
 Before Dagster starts, every batch id is checked (before any file is opened) and every batch's
 manifest and file headers are read, so unusable input fails fast with one line naming the file.
-Each batch is then one run of the `assess_batch` job on its partition.
+Each batch is then one run of the `assess_batch` job on its partition, holding the batch's run
+lock from start to finish: a second `povexit run` of the same batch (from the same raw folder or
+another) says once whom it waits for, then waits, instead of interleaving its steps with the
+first's on the batch's one working database. What the run leaves to say (verdicts, rows read
+and quarantined, where to look next) is read while the lock is still held, so it is this run's.
 """
 
 from __future__ import annotations
@@ -11,13 +15,18 @@ import multiprocessing
 import os
 import sys
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import dagster as dg
+import duckdb
 
-from pipeline import settings
+from pipeline import run_summary, settings
+from pipeline.defs.resources import PovexitPaths
 from pipeline.errors import (
     EXIT_BLOCKED,
     EXIT_INPUT,
@@ -27,7 +36,7 @@ from pipeline.errors import (
 )
 from pipeline.ingest import open_table
 from pipeline.manifest import read_manifest
-from pipeline.report import print_verdicts
+from pipeline.report import verdict_summary
 from pipeline.schemas.fields import RAW_TABLES
 
 
@@ -51,6 +60,9 @@ def preflight(batch_dir: Path) -> None:
 class Outcome:
     code: int
     message: str = ""
+    # What to tell the user beside the exit code: results on stdout, diagnostics on stderr.
+    out: list[str] = field(default_factory=list)
+    err: list[str] = field(default_factory=list)
 
 
 def _input_error(error) -> str | None:
@@ -104,35 +116,88 @@ def run_batches(raw: Path, marts: Path, batch_ids: list[str] | None, debug: bool
         preflight(batch_dir)
 
     if len(batch_ids) == 1:
-        outcomes = [run_one(batch_ids[0], debug)]
+        outcomes = [run_one(batch_ids[0], debug, marts)]
     else:
         # Each batch has its own working database, so batches run side by side, one process
         # each (spawned: a forked copy of a process holding DuckDB and Dagster state is unsafe).
         workers = min(len(batch_ids), os.cpu_count() or 1)
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            outcomes = list(pool.map(run_one, batch_ids, [debug] * len(batch_ids)))
+            outcomes = list(
+                pool.map(run_one, batch_ids, [debug] * len(batch_ids), [marts] * len(batch_ids))
+            )
     for batch_id, outcome in zip(batch_ids, outcomes, strict=True):
-        if outcome.code == EXIT_PUBLISHED:
-            print_verdicts(settings.marts_path(marts), batch_id)
-        else:
-            print(f"error: {batch_id}: {outcome.message}", file=sys.stderr)
+        _say(outcome.out, sys.stdout)
+        if outcome.code != EXIT_PUBLISHED:
+            _say([f"error: {batch_id}: {outcome.message}", *outcome.err], sys.stderr)
     return max(outcome.code for outcome in outcomes)
 
 
-def run_one(batch_id: str, debug: bool = False) -> Outcome:
-    """One run of the `assess_batch` job on the batch's partition."""
+def _say(lines: list[str], stream: TextIO) -> None:
+    """Print, unless the reader has gone (`povexit run | head`): the run's work is done and its
+    exit code still stands, so a closed pipe silences the output without a complaint."""
+    if not lines:
+        return
+    try:
+        print("\n".join(lines), file=stream, flush=True)
+    except BrokenPipeError:
+        # Python would complain again when flushing at exit; point the stream at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
+def waiting_line(batch_id: str, pid: int | None) -> str:
+    return f"waiting for batch {batch_id} ({f'process {pid}' if pid else 'another process'})"
+
+
+@contextmanager
+def batch_turn(paths: PovexitPaths, batch_id: str) -> Iterator[None]:
+    """Hold the batch's run lock; if another run has it, say so once (stderr) and wait."""
+
+    def waiting(pid: int | None) -> None:
+        _say([waiting_line(batch_id, pid)], sys.stderr)
+
+    with paths.run_lock(batch_id, on_wait=waiting):
+        yield
+
+
+def run_one(batch_id: str, debug: bool = False, marts: Path | None = None) -> Outcome:
+    """One run of the `assess_batch` job on the batch's partition, the batch to itself."""
     if not debug:
         warnings.filterwarnings("ignore")
     from pipeline.definitions import defs
 
+    paths = PovexitPaths(marts_dir=str(marts or ""))
     level = "DEBUG" if debug else "CRITICAL"
-    with _instance() as instance:
-        instance.add_dynamic_partitions("batch", [batch_id])
-        result = defs.resolve_job_def("assess_batch").execute_in_process(
-            partition_key=batch_id,
-            instance=instance,
-            run_config={"loggers": {"console": {"config": {"log_level": level}}}},
-            raise_on_error=False,
-        )
-        return classify(result)
+    with batch_turn(paths, batch_id):
+        with _instance() as instance:
+            instance.add_dynamic_partitions("batch", [batch_id])
+            result = defs.resolve_job_def("assess_batch").execute_in_process(
+                partition_key=batch_id,
+                instance=instance,
+                run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+                raise_on_error=False,
+            )
+            outcome = classify(result)
+        describe(outcome, paths, batch_id)
+    return outcome
+
+
+def describe(outcome: Outcome, paths: PovexitPaths, batch_id: str) -> None:
+    """Fill in what the user is told about a published or blocked run."""
+    if outcome.code not in (EXIT_PUBLISHED, EXIT_BLOCKED):
+        return
+    warehouse = paths.warehouse_path(batch_id)
+    with (
+        paths.warehouse_lock(batch_id),
+        duckdb.connect(str(warehouse), read_only=True) as con,
+    ):
+        files = run_summary.file_lines(batch_id, run_summary.file_counts(con))
+    if outcome.code == EXIT_PUBLISHED:
+        outcome.out = [
+            *verdict_summary(settings.marts_path(paths.marts), batch_id),
+            *files,
+            *run_summary.published_lines(batch_id, paths.marts),
+        ]
+    else:
+        outcome.out = files
+        outcome.err = run_summary.quarantine_lines(warehouse)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -34,6 +34,20 @@ class PovexitPaths(dg.ConfigurableResource):
     def warehouse_path(self, batch_id: str) -> Path:
         return settings.warehouse_path(self.marts, batch_id)
 
+    def warehouse_lock(self, batch_id: str) -> AbstractContextManager[None]:
+        """A turn on the batch's working database: whoever opens or attaches it holds this."""
+        path = self.warehouse_path(batch_id)
+        return exclusive_lock(path.with_name(f"{path.name}.lock"))
+
+    def run_lock(
+        self, batch_id: str, on_wait: Callable[[int | None], None] | None = None
+    ) -> AbstractContextManager[None]:
+        """The batch to one run at a time, from loading its files to reading its outcome: two
+        runs of a batch (even from two raw folders) would otherwise interleave their steps on
+        its one working database. `on_wait` gets the holder's pid if the batch is taken."""
+        path = self.warehouse_path(batch_id)
+        return exclusive_lock(path.with_name(f"{batch_id}.run.lock"), on_wait)
+
     @contextmanager
     def warehouse(self, batch_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
         """The batch's own working database, with the parse macros defined.
@@ -48,9 +62,6 @@ class PovexitPaths(dg.ConfigurableResource):
         resource = DuckDBResource(
             database=str(path), connection_config=warehouse.connection_config()
         )
-        with (
-            exclusive_lock(path.with_name(f"{path.name}.lock")),
-            resource.get_connection() as con,
-        ):
+        with self.warehouse_lock(batch_id), resource.get_connection() as con:
             con.execute(warehouse.PARSE_MACROS)
             yield con

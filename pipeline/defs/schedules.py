@@ -5,6 +5,7 @@ import dagster as dg
 from pipeline.defs.jobs import ASSESS_BATCH_JOB
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
+from pipeline.defs.tags import batch_tags
 from pipeline.fingerprint import batch_fingerprint, code_fingerprint
 
 
@@ -39,6 +40,10 @@ def nightly_reassessment(context: dg.ScheduleEvaluationContext, paths: PovexitPa
         if inputs is None or published_fingerprints(context.instance, batch_id) == (inputs, code):
             continue
         requests.append(
-            dg.RunRequest(partition_key=batch_id, run_key=f"nightly:{batch_id}:{inputs}:{code}")
+            dg.RunRequest(
+                partition_key=batch_id,
+                run_key=f"nightly:{batch_id}:{inputs}:{code}",
+                tags=batch_tags(batch_id),
+            )
         )
     return requests or dg.SkipReason("every published batch is up to date")

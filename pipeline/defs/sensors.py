@@ -7,6 +7,7 @@ import dagster as dg
 from pipeline.defs.jobs import ASSESS_BATCH_JOB
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
+from pipeline.defs.tags import batch_tags
 from pipeline.fingerprint import batch_fingerprint
 from pipeline.settings import BATCH_ID_PATTERN
 
@@ -49,7 +50,11 @@ def batch_folder_sensor(context: dg.SensorEvaluationContext, paths: PovexitPaths
     new = [batch_id for batch_id in ready if batch_id not in known]
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(partition_key=batch_id, run_key=f"{batch_id}:{cursor['seen'][batch_id]}")
+            dg.RunRequest(
+                partition_key=batch_id,
+                run_key=f"{batch_id}:{cursor['seen'][batch_id]}",
+                tags=batch_tags(batch_id),
+            )
             for batch_id in ready
         ],
         dynamic_partitions_requests=[BATCH_PARTITIONS.build_add_request(new)] if new else [],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 import duckdb
 import pytest
@@ -41,6 +42,57 @@ def test_run__publishes_every_mart_and_prints_verdicts(folders, batch, capsys):
     assert [row[0] for row in content["batch_summary"]] == ["test-2020"]
 
 
+def test_run__says_where_it_published_what_it_read_and_how_to_see_the_findings(
+    folders, batch, capsys
+):
+    raw, marts = folders
+    write_batch(raw, batch)
+    assert main(["run", "--batch", "test-2020"]) == 0
+    captured = capsys.readouterr()
+    out = captured.out.splitlines()
+    assert captured.err == ""
+    assert f"published: {marts.resolve() / 'exit_assessment.duckdb'}" in out
+    counts = {line.split()[0]: line.split()[1:] for line in out if ".csv " in line}
+    assert counts == {
+        "counties.csv": ["3", "0"],
+        "registry_households.csv": ["4", "0"],
+        "registry_members.csv": ["8", "0"],
+        "survey_households.csv": ["4", "0"],
+    }
+    # The marts folder is not the default one: the hint names it, and works as printed.
+    [hint] = [line.removeprefix("findings: ") for line in out if line.startswith("findings: ")]
+    assert hint == f"povexit report --batch test-2020 --marts {marts.resolve()}"
+    assert main(shlex.split(hint)[1:]) == 0
+    assert "poverty counties: 3, exited: 3" in capsys.readouterr().out
+
+
+def test_run__blocked_says_where_the_quarantined_rows_are_and_how_to_list_them(
+    folders, batch, capsys
+):
+    raw, marts = folders
+    batch["registry_members"][0]["sex"] = "F"
+    write_batch(raw, batch)
+    assert main(["run", "--batch", "test-2020"]) == 1
+    captured = capsys.readouterr()
+    assert ["registry_members.csv", "8", "1"] in [
+        line.split() for line in captured.out.splitlines()
+    ]
+    assert "published" not in captured.out and "findings" not in captured.out
+    err = captured.err.splitlines()
+    working = marts.resolve() / "_work" / "test-2020.duckdb"
+    assert err[0].startswith("error: test-2020: blocking check failed")
+    assert err[1] == f"quarantined rows: {working}, table rejected_rows; list them with:"
+    command = shlex.split(err[2])
+    assert command[:2] == ["uv", "run"] and "duckdb" in command
+    path, query = command[command.index("-readonly") + 1], command[command.index("-c") + 1]
+    assert path == str(working)
+    with duckdb.connect(path, read_only=True) as con:
+        listed = con.execute(query).fetchall()
+    assert [row[:3] for row in listed] == [("registry_members.csv", 2, "sex")]
+    assert "17th digit" in listed[0][3]
+    assert len(err) == 3
+
+
 def test_run__twice_on_the_same_input_gives_identical_marts(folders, batch):
     raw, marts = folders
     write_batch(raw, batch)
@@ -63,7 +115,7 @@ def test_run__rejects_above_threshold_exit_1_and_publish_nothing(folders, batch,
 def test_run__threshold_from_the_manifest_lets_a_batch_publish(folders, batch):
     raw, marts = folders
     batch["registry_members"][0]["sex"] = "F"
-    batch["manifest"]["reject_threshold"] = 0.2
+    batch["manifest"]["thresholds"]["quarantine_share_max"] = 0.2
     write_batch(raw, batch)
     assert main(["run"]) == 0
     rejected = marts_content(marts)["rejected_rows"]

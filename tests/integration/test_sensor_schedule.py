@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import dagster as dg
 import pytest
 
@@ -9,6 +11,7 @@ from pipeline.definitions import defs
 from pipeline.defs.resources import PovexitPaths
 from pipeline.defs.schedules import nightly_reassessment
 from pipeline.defs.sensors import batch_folder_sensor
+from pipeline.settings import PROJECT_ROOT
 from tests.batch_builder import write_batch
 
 
@@ -50,6 +53,7 @@ def test_sensor__runs_a_new_folder_once_it_is_stable(folders, instance):
     assert ticker.runs() == []  # first sight: wait a tick in case it is still being copied
     result = ticker.tick()
     assert [r.partition_key for r in result.run_requests] == ["new-2020"]
+    assert result.run_requests[0].tags["povexit/batch"] == "new-2020"  # one run per batch
     assert result.dynamic_partitions_requests[0].partition_keys == ["new-2020"]
     assert ticker.runs() == []  # unchanged: nothing more
     assert ticker.runs() == []
@@ -118,8 +122,20 @@ def test_schedule__reruns_only_batches_whose_inputs_changed(folders, instance):
     path.write_text(path.read_text().replace(",100,", ",101,", 1))
     requests = evaluate()
     assert [request.partition_key for request in requests] == ["changed-2020"]
+    assert requests[0].tags["povexit/batch"] == "changed-2020"
 
 
 def test_schedule__is_daily_at_two_in_beijing_time():
     assert nightly_reassessment.cron_schedule == "0 2 * * *"
     assert nightly_reassessment.execution_timezone == "Asia/Shanghai"
+
+
+def test_instance__queues_a_batch_s_runs_one_at_a_time(tmp_path):
+    """deploy/dagster.yaml lets one run per batch out of the queue, whether the sensor or the
+    schedule tagged it with its batch or the UI launched it on the batch's partition."""
+    shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+    per_batch = {"value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+    assert {"key": "povexit/batch", **per_batch} in limits
+    assert {"key": "dagster/partition", **per_batch} in limits

@@ -24,9 +24,12 @@ from pipeline.settings import marts_path
 )
 def exit_assessment(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.MaterializeResult:
     batch_id = context.partition_key
-    counts = publish_batch(
-        paths.warehouse_path(batch_id), marts_path(paths.marts), batch_id, PUBLISHED_TABLES
-    )
+    # Publishing attaches the working database: it waits its turn like every step that opens
+    # it, or another run's step holding the file would make DuckDB refuse the attach.
+    with paths.warehouse_lock(batch_id):
+        counts = publish_batch(
+            paths.warehouse_path(batch_id), marts_path(paths.marts), batch_id, PUBLISHED_TABLES
+        )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(marts_path(paths.marts))),
