@@ -1,4 +1,8 @@
-"""The Dagster definitions: only assembles what `pipeline.defs` builds."""
+"""The Dagster definitions: only assembles what `pipeline.defs` builds.
+
+The executor is set here, not per job, so that the implicit asset jobs the UI's "Materialize"
+launches run in process by default too.
+"""
 
 import dagster as dg
 
@@ -7,6 +11,7 @@ from pipeline.defs.assets.raw import RAW_ASSETS
 from pipeline.defs.assets.sql import SQL_ASSETS
 from pipeline.defs.assets.validation import rejected_rows
 from pipeline.defs.checks import SCHEMA_CHECKS
+from pipeline.defs.executor import in_process_first_executor
 from pipeline.defs.jobs import ASSESS_BATCH_JOB
 from pipeline.defs.resources import PovexitPaths
 from pipeline.defs.schedules import nightly_reassessment
@@ -19,4 +24,5 @@ defs = dg.Definitions(
     schedules=[nightly_reassessment],
     sensors=[batch_folder_sensor],
     resources={"paths": PovexitPaths()},
+    executor=in_process_first_executor,
 )

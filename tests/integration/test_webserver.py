@@ -1,7 +1,9 @@
 """The Dagster UI for real: dagster-webserver on a loopback port, driven through its GraphQL API.
 
 Reads the asset graph (every SPEC section 4 mart, lineage back to the raw tables), registers the
-reference batch's partition, launches a materialisation of it and waits for success.
+reference batch's partition, launches a materialisation of it and waits for success. A run
+launched with empty config, as the UI does, must use the in-process executor: the multiprocess
+one starts a process per step and takes minutes where in-process takes seconds.
 """
 
 from __future__ import annotations
@@ -154,10 +156,19 @@ mutation($params: ExecutionParams!) {
 RUN_STATUS = """
 query($runId: ID!) { runOrError(runId: $runId) { ... on Run { status } } }
 """
+RUN_EVENTS = """
+query($runId: ID!, $cursor: String) {
+  logsForRun(runId: $runId, afterCursor: $cursor) {
+    ... on EventConnection { events { __typename ... on MessageEvent { message } } cursor hasMore }
+  }
+}
+"""
 
 
-def test_ui__materialises_the_reference_batch(webserver):
-    query, root = webserver
+@pytest.fixture(scope="module")
+def repository(webserver) -> dict:
+    """The repository's selector, with the reference batch registered as a partition."""
+    query, _ = webserver
     [repository] = query(REPOSITORY)["repositoriesOrError"]["nodes"]
     selector = {
         "repositoryName": repository["name"],
@@ -165,8 +176,14 @@ def test_ui__materialises_the_reference_batch(webserver):
     }
     added = query(ADD_PARTITION, selector=selector, key=REFERENCE_BATCH)
     assert added["addDynamicPartition"]["__typename"] == "AddDynamicPartitionSuccess"
+    return selector
+
+
+def launch_and_wait(webserver, job_selector: dict) -> str:
+    """Launches a run of the reference batch with empty config, as the UI does; its id once done."""
+    query, root = webserver
     params = {
-        "selector": {**selector, "jobName": "assess_batch"},
+        "selector": job_selector,
         "executionMetadata": {"tags": [{"key": "dagster/partition", "value": REFERENCE_BATCH}]},
     }
     launched = query(LAUNCH, params=params)["launchRun"]
@@ -180,4 +197,45 @@ def test_ui__materialises_the_reference_batch(webserver):
             break
         time.sleep(2)
     assert status == "SUCCESS", (root / "webserver.log").read_text()[-3000:]
+    return run_id
+
+
+def run_events(query: GraphQL, run_id: str) -> list[dict]:
+    events, cursor = [], None
+    while True:
+        page = query(RUN_EVENTS, runId=run_id, cursor=cursor)["logsForRun"]
+        events += page["events"]
+        if not page["hasMore"]:
+            return events
+        cursor = page["cursor"]
+
+
+def test_ui__materialises_the_reference_batch(webserver, repository):
+    _, root = webserver
+    launch_and_wait(webserver, {**repository, "jobName": "assess_batch"})
     assert (root / "marts" / "exit_assessment.duckdb").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("job_name", ["assess_batch", "__ASSET_JOB"])
+def test_ui__a_run_with_empty_config_uses_the_in_process_executor(webserver, repository, job_name):
+    """`__ASSET_JOB` is the job the UI's "Materialize" button launches. One asset is enough: the
+    executor is chosen per run, and one step keeps the slow (multiprocess) failure short."""
+    query, _ = webserver
+    job_selector = {
+        **repository,
+        "jobName": job_name,
+        "assetSelection": [{"path": ["batch_manifest"]}],
+    }
+    run_id = launch_and_wait(webserver, job_selector)
+    events = run_events(query, run_id)
+    # Each executor announces itself once, before the first step, in an engine event.
+    announced = [
+        event["message"]
+        for event in events
+        if event["__typename"] == "EngineEvent" and event["message"].startswith("Executing steps")
+    ]
+    assert len(announced) == 1 and announced[0].startswith("Executing steps in process"), announced
+    # The multiprocess executor starts a worker process per step; in process there is none.
+    workers = [event for event in events if event["__typename"] == "StepWorkerStartingEvent"]
+    assert not workers
