@@ -9,11 +9,12 @@ RUN := $(UV) run --frozen
 BATCH ?= guizhou-2020
 BENCH_DIR ?= .bench
 
-.PHONY: help install run test bench ui lint format generate clean
+.PHONY: help install run test test-fast bench ui lint format generate clean
 
 help:
 	@echo "make run    - install, materialise data/raw/$(BATCH), print the verdicts"
 	@echo "make test   - the whole test suite"
+	@echo "make test-fast - the suite without the slow end-to-end runs (under 90 s)"
 	@echo "make bench  - full-scale generator and pipeline timings (slow)"
 	@echo "make ui     - the Dagster UI on http://127.0.0.1:3000"
 	@echo "make lint   - ruff check and format check"
@@ -30,6 +31,9 @@ run: install
 
 test: install
 	$(RUN) pytest
+
+test-fast: install
+	$(RUN) pytest -m "not slow"
 
 bench: install
 	$(RUN) python -m pipeline.bench --dir $(BENCH_DIR)

@@ -123,6 +123,7 @@ def test_unusable_file__exit_2_one_line(folders, batch, damage, message, capsys)
     assert not (marts / "exit_assessment.duckdb").exists()
 
 
+@pytest.mark.slow
 def test_malformed_and_blank_lines__quarantined_with_their_line(folders, batch):
     raw, marts = folders
     batch["manifest"]["thresholds"]["quarantine_share_max"] = 1.0

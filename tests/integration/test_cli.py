@@ -54,6 +54,7 @@ def test_debug_after_the_subcommand__parses(folders, argv, capsys):
     assert "invalid batch id 'Bad_Id'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_generate_any_batch_id__runs_and_publishes_under_that_id(folders, capsys):
     raw, marts = folders
     assert main(["generate", "--batch", "shaanxi-2019", "--scale", "0.001"]) == 0

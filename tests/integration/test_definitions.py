@@ -11,6 +11,9 @@ import pytest
 from pipeline.definitions import defs
 from pipeline.sql_models import load_models
 
+# Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 SPEC_MARTS = [
     "county_assessment",
     "survey_household_income",

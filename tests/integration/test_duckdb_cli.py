@@ -8,11 +8,15 @@ import re
 import shlex
 
 import duckdb
+import pytest
 
 from pipeline import settings
 from pipeline.cli import main
 from tests import duckdb_shell
 from tests.batch_builder import write_batch
+
+# Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
 
 
 def storage_version(database) -> str:

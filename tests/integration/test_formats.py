@@ -9,6 +9,9 @@ from pipeline.convert import FORMATS, HEADERS, convert_batch
 from tests.batch_builder import write_batch
 from tests.integration.test_run import marts_content
 
+# Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def canonical_marts(tmp_path_factory):

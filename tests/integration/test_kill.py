@@ -9,10 +9,14 @@ import sys
 import time
 
 import duckdb
+import pytest
 
 from pipeline.cli import main
 from tests.batch_builder import write_batch
 from tests.integration.test_run import marts_content
+
+# Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
 
 # Spread over a whole run (interpreter start, ingestion, validation, models, publish).
 KILL_AFTER_SECONDS = (1.0, 3.0, 4.0, 4.5, 5.0, 6.0)

@@ -8,6 +8,9 @@ import pytest
 from tests.batch_builder import write_batch
 from tests.integration.test_privacy_and_warnings import run_job
 
+# Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def materializations(tmp_path_factory):

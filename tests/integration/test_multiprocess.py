@@ -13,10 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import dagster as dg
 import duckdb
+import pytest
 
 from pipeline.defs.resources import PovexitPaths
 from pipeline.schemas.fields import RAW_TABLES
 from tests.batch_builder import default_batch, write_batch
+
+# Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
 
 BATCHES = ("north-2020", "south-2020")
 MULTIPROCESS = {"execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}

@@ -12,6 +12,9 @@ from pipeline.cli import main
 from pipeline.settings import PROJECT_ROOT
 from tests import duckdb_shell
 
+# Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 BATCH = "guizhou-2020"
 # The 9 counties that left the list on 2020-11-23 (GB/T 2260 codes).
 EXIT_BATCH = {

@@ -13,6 +13,9 @@ from pipeline.cli import main
 from pipeline.definitions import defs
 from tests.batch_builder import write_batch
 
+# Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 
 def run_job(batch_id: str) -> dg.ExecuteInProcessResult:
     with dg.DagsterInstance.ephemeral() as instance:

@@ -7,7 +7,12 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
+
 from pipeline.cli import main as povexit
+
+# Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "data" / "raw" / "guizhou-2020"

@@ -11,6 +11,9 @@ import pytest
 from pipeline.cli import main
 from tests.batch_builder import write_batch
 
+# Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 MARTS = [
     "batch_summary",
     "county_assessment",
@@ -147,6 +150,10 @@ def test_run__bad_arguments_exit_2_with_one_line(folders, argv, message, capsys)
     assert len(err) == 1 and message in err[0]
 
 
+def _keep_header_only(path):
+    path.write_text(path.read_text(encoding="utf-8").split("\n")[0] + "\n", encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     "damage, message",
     [
@@ -163,6 +170,15 @@ def test_run__bad_arguments_exit_2_with_one_line(folders, argv, message, capsys)
         (
             lambda folder: (folder / "counties.csv").write_text("county_code,county_name\n"),
             "counties.csv: missing required column 'prefecture_code'",
+        ),
+        (
+            # Found mid-run, after the header checks: the good publish must still stand.
+            lambda folder: _keep_header_only(folder / "survey_households.csv"),
+            "survey_households.csv: no data rows",
+        ),
+        (
+            lambda folder: _keep_header_only(folder / "registry_members.csv"),
+            "registry_members.csv: no data rows",
         ),
     ],
 )

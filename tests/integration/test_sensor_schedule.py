@@ -14,6 +14,9 @@ from pipeline.defs.sensors import batch_folder_sensor
 from pipeline.settings import PROJECT_ROOT
 from tests.batch_builder import write_batch
 
+# Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def instance():

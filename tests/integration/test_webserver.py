@@ -22,6 +22,9 @@ import pytest
 
 from pipeline.settings import PROJECT_ROOT
 
+# A webserver and whole runs: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 REFERENCE_BATCH = "guizhou-2020"
 SPEC_MARTS = {
     "county_assessment",
@@ -216,7 +219,6 @@ def test_ui__materialises_the_reference_batch(webserver, repository):
     assert (root / "marts" / "exit_assessment.duckdb").is_file()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("job_name", ["assess_batch", "__ASSET_JOB"])
 def test_ui__a_run_with_empty_config_uses_the_in_process_executor(webserver, repository, job_name):
     """`__ASSET_JOB` is the job the UI's "Materialize" button launches. One asset is enough: the
