@@ -66,24 +66,18 @@ def _after_quoted_body(line: bytes, start: int) -> int | None:
 
 
 def _ends_open(line: bytes, in_quote: bool) -> bool:
-    """Whether a quoted field is still open at the end of `line` (without its line break)."""
+    """Whether a quoted field is still open at the end of `line` (without its line break).
+
+    `in_quote`: the line starts inside a quoted field opened on an earlier line.
+    """
     position = 0
-    if in_quote:
-        after = _after_quoted_body(line, 0)
-        if after is None:
-            return True
-        position = after
-        # What follows a closing quote, up to the delimiter, is plain text of the same field.
-        comma = line.find(b",", position)
-        if comma < 0:
-            return False
-        position = comma + 1
     while True:
-        if position < len(line) and line[position] == 0x22:  # a quote at the field's start
-            after = _after_quoted_body(line, position + 1)
+        if in_quote or (position < len(line) and line[position] == 0x22):  # a field's quote
+            after = _after_quoted_body(line, position if in_quote else position + 1)
             if after is None:
                 return True
-            position = after
+            # What follows the closing quote, up to the delimiter, is plain text of the field.
+            position, in_quote = after, False
         comma = line.find(b",", position)
         if comma < 0:
             return False
