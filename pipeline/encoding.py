@@ -14,7 +14,9 @@ incremental decoders (a character cut at a chunk boundary is completed by the ne
   most one in `RARE_ONE_IN` (100) of the non-ASCII characters may fall outside GB 2312, which
   allows for a rare character in a name. Below 100 non-ASCII characters that allows none: a
   short file has too little text to outvote a garbled character, and refusing costs the user
-  one re-export as UTF-8, where guessing wrong would publish garbled names.
+  one re-export as UTF-8, where guessing wrong would publish garbled names. And at most half of
+  the GB 2312 characters may come from its second, rarer level: two accented Latin-1 letters
+  side by side (`\xe9\xe8`) make one such character, where Chinese text is mostly first-level.
 - Otherwise the file is refused, naming the line of the first byte that is not UTF-8 and the
   line where the GB18030 reading failed. Row text is never quoted, only one byte's value.
 
@@ -55,16 +57,16 @@ class _Undecodable(Exception):
 
 
 class _Implausible(Exception):
-    """GB18030 text with too many non-ASCII characters outside GB 2312.
+    """GB18030 text with too many non-ASCII characters outside GB 2312, or too many rare ones.
 
     The first of them is in the decoded text of a chunk that starts at stream offset
     `text_offset`, after `newlines_before` line breaks of that text.
     """
 
-    def __init__(self, text_offset: int, newlines_before: int, rare: int, total: int):
-        super().__init__(text_offset, newlines_before, rare, total)
+    def __init__(self, text_offset: int, newlines_before: int, finding: str):
+        super().__init__(text_offset, newlines_before, finding)
         self.text_offset, self.newlines_before = text_offset, newlines_before
-        self.rare, self.total = rare, total
+        self.finding = finding
 
 
 def detect_encoding(path: Path) -> str:
@@ -101,10 +103,7 @@ def detect_encoding(path: Path) -> str:
         as_gb = f"byte 0x{fault.byte:02X} on line {_line_at(path, fault.offset)} is undecodable"
     except _Implausible as fault:
         first = _line_at(path, fault.text_offset) + fault.newlines_before
-        as_gb = (
-            f"{fault.rare} of {fault.total} non-ASCII characters fall outside GB 2312, "
-            f"as misread Big5 or Latin-1 bytes do, the first on line {first}"
-        )
+        as_gb = f"{fault.finding}, the first on line {first}"
     raise InputError(
         f"{path}: line {line}: neither UTF-8 nor plausible GB18030 "
         f"({not_utf8}; read as GB18030, {as_gb}); {_FIX}"
@@ -201,12 +200,30 @@ def _starts_with_bom(path: Path) -> bool:
     return head.startswith(codecs.BOM_UTF8)
 
 
+def _second_level() -> dict[int, None]:
+    """A `str.translate` table deleting GB 2312's second level (3,008 rarer Han characters,
+    lead bytes 0xD8-0xF7), so a length difference counts them in C."""
+    found = {}
+    for lead in range(0xD8, 0xF8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                found[ord(bytes((lead, trail)).decode("gb2312"))] = None
+            except UnicodeDecodeError:
+                continue
+    return found
+
+
+_DROP_SECOND_LEVEL = _second_level()
+
+
 def _check_gb18030(path: Path) -> None:
     """Raises _Undecodable at the first byte that is not GB18030, or _Implausible."""
     decoder = codecs.getincrementaldecoder("gb18030")()
     end = 0
     common = rare = 0  # non-ASCII characters inside and outside GB 2312
+    second_level = 0  # of the common ones, those of GB 2312's second, rarer level
     first_rare: tuple[int, int] | None = None  # (text_offset, newlines_before)
+    first_second: tuple[int, int] | None = None
     for chunk in _chunks(path):
         pending = decoder.getstate()[0]
         start, end = end, end + len(chunk)
@@ -215,6 +232,12 @@ def _check_gb18030(path: Path) -> None:
         text = _decode(decoder, chunk, end)
         if text.isascii():  # O(1) for a str
             continue
+        kept = text.translate(_DROP_SECOND_LEVEL)
+        if len(kept) < len(text):
+            second_level += len(text) - len(kept)
+            if first_second is None:
+                where = next(i for i, ch in enumerate(text) if ord(ch) in _DROP_SECOND_LEVEL)
+                first_second = (start - len(pending), text.count("\n", 0, where))
         # GB 2312 encodes ASCII in one byte, each of its own characters in two, and nothing
         # else: one encode in C counts the non-ASCII characters and tells whether all are
         # common, with no Python loop over characters.
@@ -230,7 +253,20 @@ def _check_gb18030(path: Path) -> None:
         rare += len(text) - ascii_count - chunk_common
     _decode(decoder, b"", end, final=True)
     if first_rare is not None and rare * RARE_ONE_IN > common + rare:
-        raise _Implausible(*first_rare, rare=rare, total=common + rare)
+        raise _Implausible(
+            *first_rare,
+            f"{rare} of {common + rare} non-ASCII characters fall outside GB 2312, "
+            "as misread Big5 or Latin-1 bytes do",
+        )
+    # Chinese text is mostly GB 2312's first level (the 3,755 common characters); pairs of
+    # accented Latin-1 letters land in its second level. So a file whose Chinese is mostly
+    # second-level characters is no Chinese text.
+    if first_second is not None and second_level * 2 > common:
+        raise _Implausible(
+            *first_second,
+            f"{second_level} of {common} GB 2312 characters are of its rarer second level, "
+            "as misread Latin-1 letters are",
+        )
 
 
 def _line_at(path: Path, offset: int) -> int:

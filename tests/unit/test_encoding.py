@@ -212,9 +212,11 @@ def test_detect__an_unreadable_path_is_refused(tmp_path):
 # --- Properties ----------------------------------------------------------------------------
 
 # Lines of GB 2312 characters and ASCII, half and half.
+# Chinese text as exports hold it: GB 2312's first level, the 3,755 common characters.
+COMMON = [char for char in GB2312 if 0xB0 <= char.encode("gb2312")[0] <= 0xD7]
 TEXT = (
     st.lists(
-        st.text(st.one_of(st.sampled_from(GB2312), st.sampled_from("abc019,. \"'")), max_size=30),
+        st.text(st.one_of(st.sampled_from(COMMON), st.sampled_from("abc019,. \"'")), max_size=30),
         min_size=1,
         max_size=12,
     )
@@ -284,3 +286,15 @@ PIECES = st.sampled_from(
 @given(data=st.lists(PIECES, max_size=12).map(b"".join))
 def test_is_utf8__agrees_with_pythons_strict_decoder(data):
     assert encoding._is_utf8(memoryview(data)) == is_utf8(data)
+
+
+def test_detect__accented_latin_1_pairs_are_no_chinese(tmp_path):
+    """`\\xe9\\xe8` decodes as GB18030 to 殍, a GB 2312 character, but of its rarer level."""
+    message = refusal(write(tmp_path, "t.csv", b"agency,n\nA1,1\nAG\xe9\xe801,2\n"))
+    assert "t.csv: line 3: neither UTF-8 nor plausible GB18030" in message
+    assert "1 of 1 GB 2312 characters are of its rarer second level" in message
+
+
+def test_detect__a_few_rarer_characters_among_common_ones_are_chinese(tmp_path):
+    names = "张三,李四,王五,赵六,陈七,刘八,杨九,黄十,周一,吴二,哏,殍"  # the last two: second level
+    assert detect_encoding(write(tmp_path, "t.csv", names.encode("gb18030"))) == "gb18030"
