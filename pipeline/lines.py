@@ -5,8 +5,9 @@ makes one row span two lines, and an unclosed quote makes one row swallow the re
 This pass reads the bytes once, counts every line break, and follows quotes the way RFC 4180
 readers do (a quote opens a field only at the field's start; `""` inside a quoted field is a
 quote). It gives the first line of every row, the rows that span several lines, and refuses
-a file whose quoting cannot be trusted: a quote still open at the end of the file, or a quoted
-field that runs over what looks like whole rows.
+a file whose quoting cannot be trusted: a quote still open at the end of the file, a quoted
+field that runs over what looks like whole rows, or a row spanning lines whose field count is
+not the header's (a quote left open until another quote happened to close it).
 
 It works on bytes: `"`, `,`, `\\r` and `\\n` are never part of a multi-byte character in UTF-8
 or GB18030, so the same pass serves both encodings.
@@ -65,23 +66,24 @@ def _after_quoted_body(line: bytes, start: int) -> int | None:
     return end + 1 if end < len(line) else None
 
 
-def _ends_open(line: bytes, in_quote: bool) -> bool:
-    """Whether a quoted field is still open at the end of `line` (without its line break).
+def _follow_quotes(line: bytes, in_quote: bool) -> tuple[bool, int]:
+    """Whether a quoted field is still open at the end of `line` (without its line break), and
+    how many delimiters the line holds outside quotes.
 
     `in_quote`: the line starts inside a quoted field opened on an earlier line.
     """
-    position = 0
+    position, delimiters = 0, 0
     while True:
         if in_quote or (position < len(line) and line[position] == 0x22):  # a field's quote
             after = _after_quoted_body(line, position if in_quote else position + 1)
             if after is None:
-                return True
+                return True, delimiters
             # What follows the closing quote, up to the delimiter, is plain text of the field.
             position, in_quote = after, False
         comma = line.find(b",", position)
         if comma < 0:
-            return False
-        position = comma + 1
+            return False, delimiters
+        position, delimiters = comma + 1, delimiters + 1
 
 
 class _Scanner:
@@ -92,6 +94,7 @@ class _Scanner:
         self.fields_expected = fields_expected
         self.map = LineMap()
         self.open_since: int | None = None  # first line of the row whose quote is open
+        self.delimiters = 0  # of that row so far, outside quotes
 
     def fast(self, body: bytes) -> bool:
         """Count a block of whole lines in one go when nothing in it needs a closer look."""
@@ -113,9 +116,11 @@ class _Scanner:
                     f"{self.path}: line {number}: a bare carriage return inside the line "
                     "(line ends must be \\n or \\r\\n)"
                 )
-            if b'"' in line and _ends_open(line, in_quote=False):
-                self.open_since = number
-                return
+            if b'"' in line:
+                still_open, self.delimiters = _follow_quotes(line, in_quote=False)
+                if still_open:
+                    self.open_since = number
+                    return
             self.map.records += 1
             return
         # A line inside a quoted field. A real multi-line value (an address, a remark) is
@@ -127,11 +132,22 @@ class _Scanner:
                 f"{self.path}: line {self.open_since}: a quote opens here and runs over whole "
                 f"rows (line {number} is inside it); close the quote or remove it"
             )
-        if not _ends_open(line, in_quote=True):
-            self.map.records += 1
-            first = self.open_since
-            self.map.multiline.append((self.map.records, first, number - first + 1))
-            self.open_since = None
+        still_open, delimiters = _follow_quotes(line, in_quote=True)
+        self.delimiters += delimiters
+        if still_open:
+            return
+        first, fields = self.open_since, self.delimiters + 1
+        if fields != self.fields_expected:
+            # A quote left open that some later quote happened to close: the row it makes
+            # holds the lines between, and those may be rows of their own.
+            raise InputError(
+                f"{self.path}: line {first}: a quote opens here and closes only on line "
+                f"{number}, making one row of {fields} fields (the header has "
+                f"{self.fields_expected}); close the quote where it belongs"
+            )
+        self.map.records += 1
+        self.map.multiline.append((self.map.records, first, number - first + 1))
+        self.open_since = None
 
     def finish(self) -> LineMap:
         if self.open_since is not None:
