@@ -15,7 +15,7 @@ import pandera.ibis as pa
 from pandera.api.ibis.types import IbisData
 from pandera.backends.ibis.register import register_ibis_backends
 
-from pipeline.privacy import id_pattern
+from pipeline.privacy import WHOLE_NAME_PATTERN, id_pattern
 from pipeline.schemas import fields as f
 
 # Built-in checks find their ibis implementation only once the ibis backend is registered.
@@ -74,12 +74,27 @@ RESIDENT_ID = rule(
 )
 
 
-# Free-text columns reach the marts as they are: an id number typed into one is a finding.
+# Free-text columns reach the marts as they are: personal data typed into one is a finding.
 NO_ID_NUMBER = rule(
     "no_id_number",
     "holds no resident id number (personal data)",
     lambda t, c: ~t[c].re_search(id_pattern()),
 )
+NOT_A_NAME = rule(
+    "not_a_name",
+    "is not a person's name (personal data)",
+    lambda t, c: ~t[c].re_search(WHOLE_NAME_PATTERN),
+)
+
+
+def administrative_name(suffixes: str, what: str) -> pa.Check:
+    """A Chinese place name ends as its level's names do (南明区, 紫云苗族布依族自治县); a
+    person's name typed in its place does not. Names in Latin letters are not judged."""
+    return rule(
+        "administrative_name",
+        f"a {what} name: in Chinese, it ends in {' or '.join(suffixes)}",
+        lambda t, c: ~t[c].re_search("[一-鿿]") | t[c].re_search(f"[{suffixes}]$"),
+    )
 
 
 def starts_with_column(other: str) -> pa.Check:
@@ -156,8 +171,8 @@ COUNTIES = schema(
                 lambda t, c: t[c].substr(0, 4) == t.county_code.substr(0, 4),
             ),
         ],
-        "county_name": [NO_ID_NUMBER],
-        "prefecture_name": [NO_ID_NUMBER],
+        "county_name": [NO_ID_NUMBER, administrative_name("县区市旗", "county-level")],
+        "prefecture_name": [NO_ID_NUMBER, administrative_name("市州区盟", "prefecture-level")],
         "region": [pa.Check.isin(f.REGIONS)],
         "rural_population": [pa.Check.gt(0)],
         "exit_year": [pa.Check.ge(1986), year_within_batch()],
@@ -254,8 +269,8 @@ def _survey_household_known(t: ibis.Table, c: str):
 SURVEY_HOUSEHOLDS = schema(
     f.SURVEY_HOUSEHOLDS,
     {
-        "survey_id": [NO_ID_NUMBER],
-        "agency_code": [pa.Check.str_length(min_value=1), NO_ID_NUMBER],
+        "survey_id": [NO_ID_NUMBER, NOT_A_NAME],
+        "agency_code": [pa.Check.str_length(min_value=1), NO_ID_NUMBER, NOT_A_NAME],
         "county_code": [in_valid(f.COUNTIES, "county_code", where=lambda v: v.in_exit_batch)],
         "village_code": [pa.Check.str_matches(r"^\d{12}$"), starts_with_column("county_code")],
         "survey_date": [

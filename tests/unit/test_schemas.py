@@ -220,6 +220,26 @@ CASES = {
         _set("survey_households", 3, survey_id="520402199503310012"),
         ("survey_households", 5, "survey_id", "no resident id number"),
     ),
+    "a name typed as a county name": (
+        _set("counties", 2, county_name="周开明"),
+        ("counties", 4, "county_name", "a county-level name"),
+    ),
+    "a name typed as a prefecture name": (
+        _set("counties", 2, prefecture_name="户主赵丽"),
+        ("counties", 4, "prefecture_name", "a prefecture-level name"),
+    ),
+    "a name typed as an agency code": (
+        _set("survey_households", 3, agency_code="周开明"),
+        ("survey_households", 5, "agency_code", "not a person's name"),
+    ),
+    "a name typed as a survey id": (
+        _set("survey_households", 3, survey_id="欧阳娜娜"),
+        ("survey_households", 5, "survey_id", "not a person's name"),
+    ),
+    "a spaced id number typed as an agency code": (
+        _set("survey_households", 3, agency_code="520102 19880827 9371"),
+        ("survey_households", 5, "agency_code", "no resident id number"),
+    ),
     "id number typed as an agency code": (
         _set("survey_households", 3, agency_code="52040219950331001X"),
         ("survey_households", 5, "agency_code", "no resident id number"),
