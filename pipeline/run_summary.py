@@ -22,6 +22,7 @@ select
     reports.source_table,
     reports.source_file,
     reports.rows_read,
+    reports.blank_lines,
     -- A quarantined row counts once however many rules it broke. (Not a (table, line) struct:
     -- the struct of a row without findings is not null, so it would count.)
     count(distinct rejected.line_number) as rows_quarantined
@@ -39,9 +40,9 @@ QUARANTINE_QUERY = (
 DEFAULT_MARTS = settings.PROJECT_ROOT / "data" / "marts"
 
 
-def file_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
-    """(file, rows read, rows quarantined) per input file, in SPEC order; empty if the run
-    stopped before ingestion and validation had both run."""
+def file_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, int]]:
+    """(file, rows read, rows quarantined, blank lines) per input file, in SPEC order; empty if
+    the run stopped before ingestion and validation had both run."""
     try:
         rows = con.execute(FILE_COUNTS_SQL).fetchall()
     except duckdb.CatalogException:
@@ -49,17 +50,25 @@ def file_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
     order = {table.name: position for position, table in enumerate(RAW_TABLES)}
     rows.sort(key=lambda row: (order.get(row[0], len(order)), row[1]))
     return [
-        (mask_ids(Path(source_file).name), read, rejected)
-        for _, source_file, read, rejected in rows
+        (mask_ids(Path(source_file).name), read, rejected, blank)
+        for _, source_file, read, blank, rejected in rows
     ]
 
 
-def file_lines(batch_id: str, counts: list[tuple[str, int, int]]) -> list[str]:
+def file_lines(batch_id: str, counts: list[tuple[str, int, int, int]]) -> list[str]:
+    """The per-file table. Blank lines (empty, or only spaces or delimiters) are no rows, but
+    they are lines of the file: shown, so every line is accounted for."""
     if not counts:
         return []
-    width = max(len(name) for name, _, _ in counts) + 2
-    lines = [f"{batch_id}: input files", f"  {'file':<{width}}{'rows read':>10}{'quarantined':>13}"]
-    lines += [f"  {name:<{width}}{read:>10,}{rejected:>13,}" for name, read, rejected in counts]
+    width = max(len(name) for name, *_ in counts) + 2
+    lines = [
+        f"{batch_id}: input files",
+        f"  {'file':<{width}}{'rows read':>10}{'quarantined':>13}{'blank lines':>13}",
+    ]
+    lines += [
+        f"  {name:<{width}}{read:>10,}{rejected:>13,}{blank:>13,}"
+        for name, read, rejected, blank in counts
+    ]
     return lines
 
 

@@ -124,16 +124,20 @@ def test_unusable_file__exit_2_one_line(folders, batch, damage, message, capsys)
 
 
 @pytest.mark.slow
-def test_malformed_and_blank_lines__quarantined_with_their_line(folders, batch):
+def test_malformed_and_blank_lines__quarantined_with_their_line(folders, batch, capsys):
     raw, marts = folders
     batch["manifest"]["thresholds"]["quarantine_share_max"] = 1.0
     folder = write_batch(raw, batch)
     path = folder / "survey_households.csv"
     header, *rows = path.read_text(encoding="utf-8").splitlines()
-    # line 2: blank; line 3: S1; line 4: two fields only; lines 5-7: S2-S4; then a blank line
-    lines = [header, "", rows[0], "S9,AG01", *rows[1:], ""]
+    # line 2: blank; line 3: S1; line 4: two fields only; lines 5-7: S2-S4; then a line of
+    # delimiters only, which is blank too
+    lines = [header, "", rows[0], "S9,AG01", *rows[1:], "," * 19]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert main(["run"]) == 0
+    # Every line accounted for: 5 rows read (one quarantined) and 2 blank lines, shown.
+    printed = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert ["survey_households.csv", "5", "1", "2"] in printed
     with duckdb.connect(str(marts / "exit_assessment.duckdb"), read_only=True) as con:
         rejected = con.execute('select line_number, "column", rule from rejected_rows').fetchall()
         surveys = con.execute(
