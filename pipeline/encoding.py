@@ -56,6 +56,14 @@ class _Undecodable(Exception):
         self.offset, self.byte = offset, byte
 
 
+class _NulByte(Exception):
+    """A NUL byte, by its offset in the (decompressed) stream."""
+
+    def __init__(self, offset: int):
+        super().__init__(offset)
+        self.offset = offset
+
+
 class _Implausible(Exception):
     """GB18030 text with too many non-ASCII characters outside GB 2312, or too many rare ones.
 
@@ -88,6 +96,11 @@ def detect_encoding(path: Path) -> str:
     try:
         _check_utf8(path)
         return "utf-8"
+    except _NulByte as fault:
+        raise InputError(
+            f"{path}: line {_line_at(path, fault.offset)}: a NUL byte, which no text export "
+            f"holds (UTF-16, or not a text file); {_FIX}"
+        ) from None
     except _Undecodable as fault:
         line = _line_at(path, fault.offset)
         not_utf8 = f"byte 0x{fault.byte:02X} is not UTF-8"
@@ -153,6 +166,9 @@ def _check_utf8(path: Path) -> None:
     started = False  # some text has been decoded (a byte-order mark can only come first)
     for chunk in _chunks(path):
         start, end = end, end + len(chunk)
+        nul = chunk.find(b"\x00")
+        if nul >= 0:  # valid UTF-8, but no text export holds one: UTF-16, or not text at all
+            raise _NulByte(start + nul)
         if blank:  # decoded whole, to see whether anything but whitespace comes
             text = _decode(decoder, chunk, end)
             if text and not started:

@@ -298,3 +298,9 @@ def test_detect__accented_latin_1_pairs_are_no_chinese(tmp_path):
 def test_detect__a_few_rarer_characters_among_common_ones_are_chinese(tmp_path):
     names = "张三,李四,王五,赵六,陈七,刘八,杨九,黄十,周一,吴二,哏,殍"  # the last two: second level
     assert detect_encoding(write(tmp_path, "t.csv", names.encode("gb18030"))) == "gb18030"
+
+
+def test_detect__utf16_without_a_byte_order_mark_is_named(tmp_path):
+    data = "survey_id,agency_code\nS1,A1\n".encode("utf-16-le")
+    message = refusal(write(tmp_path, "t.csv", data))
+    assert "t.csv: line 1: a NUL byte" in message and "UTF-16" in message
