@@ -38,9 +38,12 @@ test-fast: install
 bench: install
 	$(RUN) python -m pipeline.bench --dir $(BENCH_DIR)
 
-ui: install
+# The instance settings follow deploy/dagster.yaml whenever it changes (run limits included).
+.dagster_home/dagster.yaml: deploy/dagster.yaml
 	mkdir -p .dagster_home
-	test -f .dagster_home/dagster.yaml || cp deploy/dagster.yaml .dagster_home/dagster.yaml
+	cp deploy/dagster.yaml $@
+
+ui: install .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(RUN) dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: install
