@@ -21,7 +21,7 @@ from pipeline.privacy import MASK_VALUE_MACRO
 PARSE_MACROS = r"""
 create or replace temp macro povexit_int(v) as
     case when regexp_full_match(v, '[+-]?[0-9]+(\.0+)?')
-        then try_cast(try_cast(v as decimal(38, 0)) as integer) end;
+        then try_cast(v as integer) end;
 create or replace temp macro povexit_decimal(v) as
     case when regexp_full_match(v, '[+-]?[0-9]+(\.[0-9]{1,2})?')
         then try_cast(v as decimal(12, 2)) end;
