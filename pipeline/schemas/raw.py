@@ -15,7 +15,7 @@ import pandera.ibis as pa
 from pandera.api.ibis.types import IbisData
 from pandera.backends.ibis.register import register_ibis_backends
 
-from pipeline.privacy import WHOLE_NAME_PATTERN, id_pattern
+from pipeline.privacy import NAME_PATTERN, WHOLE_NAME_PATTERN, id_pattern
 from pipeline.schemas import fields as f
 
 # Built-in checks find their ibis implementation only once the ibis backend is registered.
@@ -84,6 +84,12 @@ NOT_A_NAME = rule(
     "not_a_name",
     "is not a person's name (personal data)",
     lambda t, c: ~t[c].re_search(WHOLE_NAME_PATTERN),
+)
+# A code column (ids of households and questionnaires) holds no name anywhere in it.
+NO_NAME = rule(
+    "no_name",
+    "holds no person's name (personal data)",
+    lambda t, c: ~t[c].re_search(NAME_PATTERN),
 )
 
 
@@ -188,7 +194,8 @@ REGISTRY_HOUSEHOLDS = schema(
                 "starts_with_village_code",
                 "first 12 characters are village_code",
                 lambda t, c: t[c].substr(0, 12) == t.village_code,
-            )
+            ),
+            NO_NAME,
         ],
         "county_code": [in_valid(f.COUNTIES, "county_code")],
         "village_code": [pa.Check.str_matches(r"^\d{12}$"), starts_with_column("county_code")],
@@ -269,7 +276,7 @@ def _survey_household_known(t: ibis.Table, c: str):
 SURVEY_HOUSEHOLDS = schema(
     f.SURVEY_HOUSEHOLDS,
     {
-        "survey_id": [NO_ID_NUMBER, NOT_A_NAME],
+        "survey_id": [NO_ID_NUMBER, NO_NAME],
         "agency_code": [pa.Check.str_length(min_value=1), NO_ID_NUMBER, NOT_A_NAME],
         "county_code": [in_valid(f.COUNTIES, "county_code", where=lambda v: v.in_exit_batch)],
         "village_code": [pa.Check.str_matches(r"^\d{12}$"), starts_with_column("county_code")],

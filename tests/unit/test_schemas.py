@@ -232,9 +232,13 @@ CASES = {
         _set("survey_households", 3, agency_code="周开明"),
         ("survey_households", 5, "agency_code", "not a person's name"),
     ),
-    "a name typed as a survey id": (
-        _set("survey_households", 3, survey_id="欧阳娜娜"),
-        ("survey_households", 5, "survey_id", "not a person's name"),
+    "a name in a survey id": (
+        _set("survey_households", 3, survey_id="S4-欧阳娜娜"),
+        ("survey_households", 5, "survey_id", "holds no person's name"),
+    ),
+    "a name after the village code of a household id": (
+        _set("registry_households", 0, household_id="529901001001张三"),
+        ("registry_households", 2, "household_id", "holds no person's name"),
     ),
     "a spaced id number typed as an agency code": (
         _set("survey_households", 3, agency_code="520102 19880827 9371"),
