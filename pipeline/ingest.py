@@ -4,7 +4,10 @@ Reading is streamed (`pipeline.readers`) so a file of millions of rows never sit
 once. Headers may be the canonical names or the Chinese labels of SPEC section 1; values are
 mapped to their canonical spelling as they are loaded (`pipeline.schemas.values`). Names are
 not read at all: they are used for nothing, so they never leave the file. A row with the wrong
-number of fields is kept aside with its line number and becomes a quarantined row.
+number of fields is kept aside with its line number and becomes a quarantined row. Beside the
+rows, the report keeps how the file's lines were spent (`pipeline.lines`: header, blank lines,
+rows spanning several lines) for the line balance of `pipeline.accounting`; a table with no
+data row at all is refused.
 """
 
 from __future__ import annotations
