@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import BinaryIO
 
 import numpy as np
@@ -47,13 +48,20 @@ class LineMap:
             return self.multiline[0][2]
         return 1
 
-    def first_lines(self, records: np.ndarray) -> np.ndarray:
+    @cached_property
+    def _shifts(self) -> tuple[np.ndarray, np.ndarray]:
+        """The multi-line records' numbers, and the lines they add up to and including each
+        (read once the scan is complete)."""
+        starts = np.array([record for record, _, _ in self.multiline], dtype=np.int64)
+        extra = np.cumsum([span - 1 for _, _, span in self.multiline], dtype=np.int64)
+        return starts, extra
+
+    def first_lines(self, records) -> np.ndarray:
         """The first physical line of each record number (an int64 array)."""
         records = np.asarray(records, dtype=np.int64)
         if not self.multiline:
             return records
-        starts = np.array([record for record, _, _ in self.multiline], dtype=np.int64)
-        extra = np.cumsum([span - 1 for _, _, span in self.multiline], dtype=np.int64)
+        starts, extra = self._shifts
         # Lines added by the multi-line records before each record.
         before = np.searchsorted(starts, records, side="left")
         return records + np.where(before > 0, extra[np.maximum(before - 1, 0)], 0)

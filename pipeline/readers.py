@@ -106,8 +106,9 @@ def _csv_blocks(source: Source, names, keep, set_aside) -> Iterator[pa.RecordBat
         return "skip"
 
     def flush_set_aside() -> None:
-        for record, fields_found, blank in pending:
-            set_aside(int(line_map.first_lines([record])[0]), fields_found, blank)
+        lines = line_map.first_lines([record for record, _, _ in pending])
+        for line, (_, fields_found, blank) in zip(lines, pending, strict=True):
+            set_aside(int(line), fields_found, blank)
         pending.clear()
 
     compression = "gzip" if path.name.endswith(".gz") else None
