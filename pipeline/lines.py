@@ -74,23 +74,24 @@ def _after_quoted_body(line: bytes, start: int) -> int | None:
     return end + 1 if end < len(line) else None
 
 
-def _follow_quotes(line: bytes, in_quote: bool) -> tuple[bool, int]:
-    """Whether a quoted field is still open at the end of `line` (without its line break), and
-    how many delimiters the line holds outside quotes.
+def _follow_quotes(line: bytes, in_quote: bool) -> tuple[bool, int, int]:
+    """Whether a quoted field is still open at the end of `line` (without its line break), how
+    many delimiters the line holds outside quotes, and where the open field's text starts.
 
     `in_quote`: the line starts inside a quoted field opened on an earlier line.
     """
     position, delimiters = 0, 0
     while True:
         if in_quote or (position < len(line) and line[position] == 0x22):  # a field's quote
-            after = _after_quoted_body(line, position if in_quote else position + 1)
+            body = position if in_quote else position + 1
+            after = _after_quoted_body(line, body)
             if after is None:
-                return True, delimiters
+                return True, delimiters, body
             # What follows the closing quote, up to the delimiter, is plain text of the field.
             position, in_quote = after, False
         comma = line.find(b",", position)
         if comma < 0:
-            return False, delimiters
+            return False, delimiters, len(line)
         position, delimiters = comma + 1, delimiters + 1
 
 
@@ -103,6 +104,7 @@ class _Scanner:
         self.map = LineMap()
         self.open_since: int | None = None  # first line of the row whose quote is open
         self.delimiters = 0  # of that row so far, outside quotes
+        self.quoted_delimiters = 0  # inside its open quote so far
 
     def fast(self, body: bytes) -> bool:
         """Count a block of whole lines in one go when nothing in it needs a closer look."""
@@ -125,24 +127,28 @@ class _Scanner:
                     "(line ends must be \\n or \\r\\n)"
                 )
             if b'"' in line:
-                still_open, self.delimiters = _follow_quotes(line, in_quote=False)
+                still_open, self.delimiters, body = _follow_quotes(line, in_quote=False)
                 if still_open:
                     self.open_since = number
+                    self.quoted_delimiters = line.count(b",", body)
                     return
             self.map.records += 1
             return
         # A line inside a quoted field. A real multi-line value (an address, a remark) is
-        # text; a line with a whole row's worth of delimiters inside the quote is a row the
-        # quote swallowed.
+        # text; a quoted value holding a whole row's worth of delimiters, over all its lines,
+        # holds the rows the quote swallowed.
         inside = _QUOTED_BODY.match(line).end()
-        if line.count(b",", 0, inside) >= max(self.fields_expected - 1, 1):
+        self.quoted_delimiters += line.count(b",", 0, inside)
+        if self.quoted_delimiters >= max(self.fields_expected - 1, 1):
             raise InputError(
                 f"{self.path}: line {self.open_since}: a quote opens here and runs over whole "
                 f"rows (line {number} is inside it); close the quote or remove it"
             )
-        still_open, delimiters = _follow_quotes(line, in_quote=True)
+        still_open, delimiters, body = _follow_quotes(line, in_quote=True)
         self.delimiters += delimiters
         if still_open:
+            if body > inside:  # the quote closed, and another field's quote opened after it
+                self.quoted_delimiters = line.count(b",", body)
             return
         first, fields = self.open_since, self.delimiters + 1
         if fields != self.fields_expected:

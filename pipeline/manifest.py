@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pipeline.errors import InputError
+from pipeline.privacy import shown
 from pipeline.settings import check_batch_id
 
 MANIFEST_FILE = "batch.toml"
@@ -91,17 +92,17 @@ def _require(doc: dict, key: str, kind: type, where: str, table: str = ""):
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
-        raise InputError(f"{where}: {name} must be a {kind.__name__}, found {value!r}")
+        raise InputError(f"{where}: {name} must be a {kind.__name__}, found {shown(value)}")
     # TOML spells nan and inf as floats; no count, money or share of a manifest can be either.
     if kind is float and not math.isfinite(value):
-        raise InputError(f"{where}: {name} must be a finite number, found {value!r}")
+        raise InputError(f"{where}: {name} must be a finite number, found {shown(value)}")
     return value
 
 
 def _table(doc: dict, key: str, where: str) -> dict:
     value = doc.get(key, {})
     if not isinstance(value, dict):
-        raise InputError(f"{where}: {key!r} must be a table ([{key}]), found {value!r}")
+        raise InputError(f"{where}: {key!r} must be a table ([{key}]), found {shown(value)}")
     return value
 
 
@@ -113,7 +114,9 @@ def _check_keys(doc: dict, known, renamed: dict[str, str], where: str, table: st
             raise InputError(f"{where}: {prefix}{key!r} was renamed: write {renamed[key]} instead")
     unknown = [key for key in doc if key not in known]
     if unknown:
-        raise InputError(f"{where}: unknown key {prefix}{unknown[0]!r}; known: {', '.join(known)}")
+        raise InputError(
+            f"{where}: unknown key {prefix}{shown(unknown[0])}; known: {', '.join(known)}"
+        )
 
 
 def _poverty_line(doc: dict, where: str) -> float:
@@ -126,7 +129,8 @@ def _poverty_line(doc: dict, where: str) -> float:
     # Stored to the cent: more decimals would be rounded away without a word.
     if round(line, 2) != line:
         raise InputError(
-            f"{where}: 'poverty_line_yuan' has more than 2 decimals (yuan and fen), found {line!r}"
+            f"{where}: 'poverty_line_yuan' has more than 2 decimals (yuan and fen), "
+            f"found {shown(line)}"
         )
     return line
 
@@ -162,7 +166,7 @@ def _public_notice(doc: dict, where: str) -> tuple[dt.date | None, dt.date | Non
         if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
             raise InputError(
                 f"{where}: [public_notice] {key!r} must be a TOML date such as 2020-11-16 "
-                f"(unquoted), found {value!r}"
+                f"(unquoted), found {shown(value)}"
             )
         dates.append(value)
     start, end = dates
@@ -186,13 +190,20 @@ def read_manifest(batch_dir: Path) -> BatchManifest:
     batch_id = _require(doc, "batch_id", str, where)
     if batch_id != batch_dir.name:
         raise InputError(
-            f"{where}: batch_id {batch_id!r} disagrees with its folder {batch_dir.name!r}"
+            f"{where}: batch_id {shown(batch_id)} disagrees with its folder {batch_dir.name!r}"
         )
     check_batch_id(batch_id)
     province_code = _require(doc, "province_code", str, where)
     if not re.fullmatch(r"\d{2}", province_code):
-        raise InputError(f"{where}: province_code must be 2 digits, found {province_code!r}")
+        raise InputError(f"{where}: province_code must be 2 digits, found {shown(province_code)}")
     province_name = _require({"province_name": ""} | doc, "province_name", str, where)
+    # Published in batch_summary: in Chinese it must read as a province (贵州省, 广西壮族自治区,
+    # 重庆市), which a person's name typed in its place does not.
+    if re.search("[一-鿿]", province_name) and not re.search("(省|自治区|市)$", province_name):
+        raise InputError(
+            f"{where}: province_name {shown(province_name)} is no province's name "
+            "(in Chinese it ends in 省, 自治区 or 市)"
+        )
     year = _require(doc, "assessment_year", int, where)
     if not 2013 <= year <= 2100:
         raise InputError(f"{where}: assessment_year {year} is outside 2013..2100")

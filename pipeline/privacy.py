@@ -11,7 +11,8 @@ the column:
 - a common surname followed by one to three Han characters reads as a name and becomes `**`
   (a Chinese label such as 因病 or 已脱贫 stays);
 - a value that spans lines (an unclosed quote's swallowed rows) is replaced whole;
-- a value of a personal-data column is masked whole, whatever its shape;
+- a value of a personal-data column is masked whole, but for the first and last four
+  characters of one made of id characters only (digits and X);
 - every value is cut to 64 characters.
 
 `mask_value` is the rule; `MASK_VALUE_MACRO` is the same rule as a DuckDB macro, built from the
@@ -29,7 +30,9 @@ VALUE_LIMIT = 64
 NAME_MASK = "**"
 
 # The most common Chinese surnames (over 85% of the population), compound ones first.
-COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐")
+COMPOUND_SURNAMES = (
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "歐陽", "司馬",
+)  # fmt: skip
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
     "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
@@ -37,6 +40,8 @@ SURNAMES = (
     "兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻"
     "祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿"
     "桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝皮班"
+    # the same surnames in traditional characters, as Hong Kong, Macao and Taiwan write them
+    "陳劉張黃趙吳楊鄭謝許馮鄧蕭葉蘇呂蔣韓閻陸錢龔萬顧孫馬羅鍾譚賈盧鄒龍湯魏薛廖"
 )
 _HAN = "[一-鿿]"  # the CJK unified ideographs, written literally: Python's re and RE2 agree
 
@@ -67,6 +72,8 @@ WHOLE_NAME_PATTERN = f"^{_SURNAME}{_HAN}{{1,2}}$"
 ID_REPLACEMENT = "**********"
 _LINE_BREAK = r"\r\n|\r|\n"
 
+ID_CHARACTERS = "[0-9Xx]+"
+_ID_CHARACTERS = re.compile(ID_CHARACTERS)
 _ID = re.compile(id_pattern())
 _NAME = re.compile(NAME_PATTERN)
 
@@ -83,12 +90,19 @@ def mask_value(value: str | None, personal: bool = False) -> str | None:
     if "\n" in value or "\r" in value:
         return f"[a value over {len(re.split(_LINE_BREAK, value))} lines]"
     if personal:
-        if len(value) <= 8:
-            return "*" * len(value)
+        # Only what looks like an id number keeps its ends: a name typed beside one, or in
+        # its place, would show through them.
+        if len(value) <= 8 or not _ID_CHARACTERS.fullmatch(value):
+            return ("*" * len(value))[:VALUE_LIMIT]
         shown = value[:4] + "*" * (len(value) - 8) + value[-4:]
     else:
         shown = _NAME.sub(NAME_MASK, mask_ids(value))
     return shown[:VALUE_LIMIT]
+
+
+def shown(value) -> str:
+    """A value from an input file as an error message may quote it: masked, then in quotes."""
+    return repr(mask_value(str(value)))
 
 
 def _sql_quote(text: str) -> str:
@@ -101,7 +115,8 @@ create or replace temp macro povexit_mask(v, personal) as
         when v is null then null
         when v like '%' || chr(10) || '%' or v like '%' || chr(13) || '%' then
             '[a value over ' || len(regexp_split_to_array(v, '{_LINE_BREAK}')) || ' lines]'
-        when personal and length(v) <= 8 then repeat('*', length(v))
+        when personal and (length(v) <= 8 or not regexp_full_match(v, '{ID_CHARACTERS}'))
+            then left(repeat('*', length(v)), {VALUE_LIMIT})
         when personal then
             left(left(v, 4) || repeat('*', length(v) - 8) || right(v, 4), {VALUE_LIMIT})
         else left(

@@ -28,6 +28,7 @@ from python_calamine import CalamineWorkbook
 from pipeline.encoding import detect_encoding
 from pipeline.errors import InputError
 from pipeline.lines import LineMap, scan_lines
+from pipeline.privacy import shown
 
 SUFFIXES = (".csv", ".csv.gz", ".xlsx")
 CSV_BLOCK_BYTES = 16 << 20
@@ -173,13 +174,30 @@ def _record_numbers(count: int, first: int, skipped: set[int]) -> tuple[np.ndarr
 
 
 def _sheet(path: Path):
+    """The first sheet. Rows on any other sheet would be rows nobody reads, so a workbook with
+    data beyond its first sheet is refused rather than read in part."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        return workbook.get_sheet_by_index(0)
+        first = workbook.get_sheet_by_index(0)
+        others = [
+            (index, name)
+            for index, name in enumerate(workbook.sheet_names[1:], start=2)
+            if any(
+                any(str(cell).strip() for cell in row)
+                for row in workbook.get_sheet_by_index(index - 1).iter_rows()
+            )
+        ]
     except Exception as error:  # calamine raises its own types for every unreadable workbook
         raise InputError(
             f"{path}: unreadable as an Excel workbook ({type(error).__name__})"
         ) from None
+    if others:
+        index, name = others[0]
+        raise InputError(
+            f"{path}: sheet {index} ({shown(name)}) holds data too; only the first sheet is "
+            "read: put the whole table on it"
+        )
+    return first
 
 
 def cell_text(value) -> str:

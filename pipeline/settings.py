@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from pipeline.errors import InputError
+from pipeline.privacy import shown
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BATCH_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -33,7 +34,7 @@ def check_batch_id(batch_id: str) -> str:
     """The id itself, or an InputError: checked before any file is opened."""
     if not BATCH_ID_PATTERN.fullmatch(batch_id):
         raise InputError(
-            f"invalid batch id {batch_id!r}: it must match ^[a-z0-9][a-z0-9-]{{0,63}}$ "
+            f"invalid batch id {shown(batch_id)}: it must match ^[a-z0-9][a-z0-9-]{{0,63}}$ "
             "(lowercase letters, digits and '-', at most 64 characters)"
         )
     return batch_id

@@ -195,6 +195,7 @@ REGISTRY_HOUSEHOLDS = schema(
                 "first 12 characters are village_code",
                 lambda t, c: t[c].substr(0, 12) == t.village_code,
             ),
+            NO_ID_NUMBER,
             NO_NAME,
         ],
         "county_code": [in_valid(f.COUNTIES, "county_code")],

@@ -230,3 +230,30 @@ def test_sheet__empty_rows_above_the_header_keep_line_numbers_right(tmp_path, ba
     assert lines == list(range(4, 4 + len(rows) - 1))
     assert report.physical_lines == 2 + len(rows)
     assert report.blank_lines == 2
+
+
+def test_scan_lines__a_quote_closed_on_the_next_line_in_the_same_column_swallows_a_row():
+    """The field count balances (the quote takes the first row's tail and the next one's
+    head), but the quoted value holds a whole row's delimiters: exit 2, not a lost row."""
+    data = (
+        "household_id,member_no,name,id_number,relation,sex,birth_date\n"
+        'H1,1,"王正秀,520121200208134127,head,F,2002-08-13\n'
+        'H1,2,王梅",520121200508134121,child,F,2005-08-13\n'
+    ).encode()
+    with pytest.raises(InputError, match=r"t\.csv: line 2: a quote opens here and runs over"):
+        scan(data, fields=7)
+
+
+def test_sheet__data_on_a_second_sheet_is_refused_not_dropped(tmp_path, batch):
+    folder = write_batch(tmp_path / "raw", batch)
+    rows = (folder / "counties.csv").read_text(encoding="utf-8").strip().split("\n")
+    (folder / "counties.csv").unlink()
+    workbook = xlsxwriter.Workbook(str(folder / "counties.xlsx"))
+    first, second = workbook.add_worksheet(), workbook.add_worksheet("more")
+    for index, line in enumerate(rows[:2]):
+        first.write_row(index, 0, line.split(","))
+    for index, line in enumerate([rows[0], *rows[2:]]):
+        second.write_row(index, 0, line.split(","))
+    workbook.close()
+    with pytest.raises(InputError, match=r"counties\.xlsx: sheet 2 \('more'\) holds data too"):
+        _ingest(folder, RAW_TABLES[0])

@@ -204,3 +204,16 @@ def test_public_notice__bad_period_refused(tmp_path, notice, problem):
 def test_public_notice_not_a_table__refused(tmp_path):
     message = refused(tmp_path, BASE + LINE + "public_notice = 2020-11-16\n")
     assert "'public_notice' must be a table" in message
+
+
+def test_province_name__a_person_s_name_is_refused(tmp_path):
+    folder = tmp_path / "a-2020"
+    folder.mkdir()
+    (folder / "batch.toml").write_text(
+        'batch_id = "a-2020"\nprovince_code = "52"\nprovince_name = "周开明"\n'
+        "assessment_year = 2020\npoverty_line_yuan = 4000\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="is no province's name") as raised:
+        read_manifest(folder)
+    assert "周开明" not in str(raised.value)

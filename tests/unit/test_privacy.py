@@ -54,10 +54,22 @@ def test_mask_value__follows_the_content(con, value, shown):
     assert sql_mask(con, value) == shown
 
 
-def test_mask_value__a_personal_column_is_masked_whole(con):
-    assert mask_value("5204021995", personal=True) == "5204**1995"
-    assert mask_value("张三", personal=True) == "**"
-    assert sql_mask(con, "5204021995", True) == "5204**1995"
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("5204021995", "5204**1995"),
+        ("张三", "**"),
+        ("520102198808279371周开明", "*" * 21),  # a name beside an id shows through no end
+        ("赵丽520102199007100962", "*" * 20),
+    ],
+)
+def test_mask_value__a_personal_column_keeps_only_an_id_s_ends(con, value, shown):
+    assert mask_value(value, personal=True) == shown
+    assert sql_mask(con, value, True) == shown
+
+
+def test_mask_value__traditional_characters_are_names_too(con):
+    assert mask_value("陳大文") == "**" == sql_mask(con, "陳大文")
 
 
 @settings(max_examples=300, deadline=None)
@@ -83,6 +95,26 @@ def test_surnames__cover_the_generator_s():
 
 def test_input_error__masks_an_id_in_its_message():
     assert "520402199503310012" not in str(InputError("bad file 520402199503310012.csv"))
+
+
+def test_error_messages__quote_a_manifest_value_or_batch_id_masked(tmp_path):
+    from pipeline.manifest import read_manifest
+    from pipeline.settings import check_batch_id
+
+    with pytest.raises(InputError) as raised:
+        check_batch_id("周开明")
+    assert "周开明" not in str(raised.value)
+    folder = tmp_path / "a-2020"
+    folder.mkdir()
+    (folder / "batch.toml").write_text(
+        'batch_id = "a-2020"\nprovince_code = "周开明"\nassessment_year = 2020\n'
+        "poverty_line_yuan = 4000\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as raised:
+        read_manifest(folder)
+    assert "province_code must be 2 digits" in str(raised.value)
+    assert "周开明" not in str(raised.value)
 
 
 def test_quarantine__an_id_typed_into_a_survey_household_id_is_masked(tmp_path, batch):

@@ -236,6 +236,10 @@ CASES = {
         _set("survey_households", 3, survey_id="S4-欧阳娜娜"),
         ("survey_households", 5, "survey_id", "holds no person's name"),
     ),
+    "an id number after the village code of a household id": (
+        _set("registry_households", 0, household_id="529901001001520425196003150011"),
+        ("registry_households", 2, "household_id", "no resident id number"),
+    ),
     "a name after the village code of a household id": (
         _set("registry_households", 0, household_id="529901001001张三"),
         ("registry_households", 2, "household_id", "holds no person's name"),
