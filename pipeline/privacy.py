@@ -55,10 +55,10 @@ def id_pattern(latest_year: int | None = None) -> str:
     latest = latest_year or dt.date.today().year
     month = "(?:0[1-9]|1[0-2])"
     day = "(?:0[1-9]|[12][0-9]|3[01])"
-    # Written 6-8-4 with a space or hyphen between the groups, it is the same id.
+    # Written 6-8-4 with a space, hyphen or dot between the groups, it is the same id.
     return (
-        f"([0-9]{{4}})[0-9]{{2}}[ -]?(?:{_year_alternatives(1900, latest)}){month}{day}"
-        "[ -]?([0-9]{3}[0-9Xx])"
+        f"([0-9]{{4}})[0-9]{{2}}[ .-]?(?:{_year_alternatives(1900, latest)}){month}{day}"
+        "[ .-]?([0-9]{3}[0-9Xx])"
     )
 
 

@@ -44,6 +44,7 @@ def sql_mask(con, value, personal=False):
         ("住房安全", "住**"),  # 房 is a surname too: masking a plain word costs nothing here
         ("妻子赵丽", "妻子**"),  # a name after other words
         ("520102 19880827 9371", "5201**********9371"),  # written in groups
+        ("520102.19880827.9371", "5201**********9371"),
         ("x" * 100, "x" * 64),
         ("line one\nline two\r\nthree", "[a value over 3 lines]"),
         (None, None),
