@@ -37,8 +37,6 @@ QUARANTINE_QUERY = (
     "from rejected_rows order by all limit 20"
 )
 
-DEFAULT_MARTS = settings.PROJECT_ROOT / "data" / "marts"
-
 
 def file_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, int]]:
     """(file, rows read, rows quarantined, blank lines) per input file, in SPEC order; empty if
@@ -80,7 +78,7 @@ def report_command(batch_id: str, marts: Path) -> str:
     """The command that prints the batch's findings; names the marts folder unless it is the
     default, which a later shell (without this one's POVEXIT_MARTS_DIR) would not find."""
     command = f"povexit report --batch {batch_id}"
-    if marts.resolve() != DEFAULT_MARTS.resolve():
+    if marts.resolve() != settings.DEFAULT_MARTS_DIR.resolve():
         command += f" --marts {_shown(marts)}"
     return command
 

@@ -21,12 +21,16 @@ MARTS_FILE_NAME = "exit_assessment.duckdb"
 WORK_DIR_NAME = "_work"
 
 
+DEFAULT_RAW_DIR = PROJECT_ROOT / "data" / "raw"
+DEFAULT_MARTS_DIR = PROJECT_ROOT / "data" / "marts"
+
+
 def raw_dir(override: str | Path | None = None) -> Path:
-    return Path(override or os.environ.get("POVEXIT_RAW_DIR") or PROJECT_ROOT / "data" / "raw")
+    return Path(override or os.environ.get("POVEXIT_RAW_DIR") or DEFAULT_RAW_DIR)
 
 
 def marts_dir(override: str | Path | None = None) -> Path:
-    chosen = override or os.environ.get("POVEXIT_MARTS_DIR") or PROJECT_ROOT / "data" / "marts"
+    chosen = override or os.environ.get("POVEXIT_MARTS_DIR") or DEFAULT_MARTS_DIR
     return Path(chosen)
 
 
