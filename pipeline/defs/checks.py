@@ -23,11 +23,11 @@ def staging_model(table: RawTable) -> str:
 SIZE_MISMATCH_SQL = """
 with members as (
     select household_id, count(*) as member_count
-    from raw_registry__members
+    from raw_registry_members
     group by household_id
 )
 select count(*)
-from stg_registry__households as households
+from stg_registry_households as households
 left join members using (household_id)
 where households.household_size <> coalesce(members.member_count, 0)
 """

@@ -26,7 +26,7 @@ class RawTable:
     """One raw file of a batch and its columns, in SPEC order."""
 
     name: str  # the file stem, e.g. registry_households
-    asset: str  # the raw table and asset key, e.g. raw_registry__households
+    asset: str  # the raw table and asset key, e.g. raw_registry_households
     description: str
     fields: tuple[Field, ...]
 
@@ -97,7 +97,7 @@ COUNTIES = RawTable(
 
 REGISTRY_HOUSEHOLDS = RawTable(
     name="registry_households",
-    asset="raw_registry__households",
+    asset="raw_registry_households",
     description="建档立卡 households exported from the national information system.",
     fields=(
         Field("household_id", "户编号", "string", "household id; starts with its village code"),
@@ -117,7 +117,7 @@ REGISTRY_HOUSEHOLDS = RawTable(
 
 REGISTRY_MEMBERS = RawTable(
     name="registry_members",
-    asset="raw_registry__members",
+    asset="raw_registry_members",
     description="建档立卡 persons, one row per registered person.",
     fields=(
         Field("household_id", "户编号", "string", "household of the person"),
@@ -132,7 +132,7 @@ REGISTRY_MEMBERS = RawTable(
 
 SURVEY_HOUSEHOLDS = RawTable(
     name="survey_households",
-    asset="raw_survey__households",
+    asset="raw_survey_households",
     description="Third-party field survey (实地评估调查), one row per interviewed household.",
     fields=(
         Field("survey_id", "问卷编号", "string", "questionnaire id"),

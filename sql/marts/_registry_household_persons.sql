@@ -1,13 +1,13 @@
 -- One row per registered (建档立卡) household with its persons counted as its member rows in
--- stg_registry__members; its recorded household_size may differ (a finding, not a reject).
+-- stg_registry_members; its recorded household_size may differ (a finding, not a reject).
 with
 
 households as (
-    select * from stg_registry__households
+    select * from stg_registry_households
 ),
 
 members as (
-    select * from stg_registry__members
+    select * from stg_registry_members
 ),
 
 member_counts as (

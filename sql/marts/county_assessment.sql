@@ -102,10 +102,10 @@ thresholds as (
             when 'west' then manifest.incidence_max_west
             when 'central' then manifest.incidence_max_central
             when 'east' then manifest.incidence_max_east
-        end as incidence_threshold,
-        manifest.wrong_exit_rate_max as wrong_exit_rate_threshold,
-        manifest.missed_rate_max as missed_rate_threshold,
-        manifest.acceptance_rate_min as acceptance_rate_threshold
+        end as incidence_max,
+        manifest.wrong_exit_rate_max,
+        manifest.missed_rate_max,
+        manifest.acceptance_rate_min
     from incidences
     cross join manifest
 ),
@@ -115,13 +115,13 @@ checks as (
     select
         thresholds.*,
         thresholds.comprehensive_incidence
-        < thresholds.incidence_threshold as passes_incidence,
+        < thresholds.incidence_max as passes_incidence,
         thresholds.wrong_exit_rate
-        < thresholds.wrong_exit_rate_threshold as passes_wrong_exit_rate,
+        < thresholds.wrong_exit_rate_max as passes_wrong_exit_rate,
         thresholds.missed_rate
-        < thresholds.missed_rate_threshold as passes_missed_rate,
+        < thresholds.missed_rate_max as passes_missed_rate,
         thresholds.acceptance_rate
-        > thresholds.acceptance_rate_threshold as passes_acceptance_rate
+        > thresholds.acceptance_rate_min as passes_acceptance_rate
     from thresholds
 ),
 
@@ -170,22 +170,22 @@ select
     verdicts.sampled_exited_persons,
     verdicts.sampled_exited_persons_failing,
     verdicts.wrong_exit_rate,
-    verdicts.wrong_exit_rate_threshold,
+    verdicts.wrong_exit_rate_max,
     verdicts.passes_wrong_exit_rate,
     verdicts.sampled_non_registered_households,
     verdicts.sampled_non_registered_persons,
     verdicts.sampled_non_registered_persons_failing,
     verdicts.missed_rate,
-    verdicts.missed_rate_threshold,
+    verdicts.missed_rate_max,
     verdicts.passes_missed_rate,
     verdicts.comprehensive_incidence,
-    verdicts.incidence_threshold,
+    verdicts.incidence_max,
     verdicts.passes_incidence,
     verdicts.registry_incidence,
     verdicts.surveyed_households,
     verdicts.accepting_households,
     verdicts.acceptance_rate,
-    verdicts.acceptance_rate_threshold,
+    verdicts.acceptance_rate_min,
     verdicts.passes_acceptance_rate,
     verdicts.exited_sample_income,
     verdicts.verdict

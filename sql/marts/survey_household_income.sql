@@ -1,5 +1,5 @@
 -- One row per household interviewed in the field survey: its net income and whether it meets
--- the exit standard (SPEC 3.1), from stg_survey__households and the manifest's poverty line.
+-- the exit standard (SPEC 3.1), from stg_survey_households and the manifest's poverty line.
 -- The income line is compared on the household total in decimal, so income at the line meets it.
 with
 
@@ -8,7 +8,7 @@ manifest as (
 ),
 
 surveys as (
-    select * from stg_survey__households
+    select * from stg_survey_households
 ),
 
 incomes as (

@@ -147,6 +147,6 @@ def test_malformed_and_blank_lines__quarantined_with_their_line(folders, batch, 
     assert surveys == [("S1",), ("S2",), ("S3",), ("S4",)]
     with duckdb.connect(str(marts / "_work" / "test-2020.duckdb"), read_only=True) as con:
         lines = con.execute(
-            "select survey_id, line_number from stg_survey__households order by line_number"
+            "select survey_id, line_number from stg_survey_households order by line_number"
         ).fetchall()
     assert lines == [("S1", 3), ("S2", 5), ("S3", 6), ("S4", 7)]

@@ -24,9 +24,9 @@ SPEC_MARTS = [
 ]
 RAW_ASSETS = [
     "raw_counties",
-    "raw_registry__households",
-    "raw_registry__members",
-    "raw_survey__households",
+    "raw_registry_households",
+    "raw_registry_members",
+    "raw_survey_households",
 ]
 
 
@@ -58,7 +58,7 @@ def test_marts__trace_back_to_every_raw_table(graph):
 def test_groups__are_the_layers(graph):
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert {groups[name] for name in RAW_ASSETS} == {"raw"}
-    assert groups["stg_registry__members"] == "staging"
+    assert groups["stg_registry_members"] == "staging"
     assert groups["county_assessment"] == "marts"
     assert groups["exit_assessment"] == "published"
 
@@ -72,7 +72,7 @@ def test_schema_checks__are_blocking_on_staging(graph):
         "survey_households_schema",
     }
     assert all(spec.blocking for spec in checks.values())
-    assert checks["registry_members_schema"].asset_key == dg.AssetKey("stg_registry__members")
+    assert checks["registry_members_schema"].asset_key == dg.AssetKey("stg_registry_members")
 
 
 def test_dagster_definitions_validate__passes():

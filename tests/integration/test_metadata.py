@@ -32,7 +32,7 @@ def test_every_asset__reports_its_row_count(materializations):
     for name, metadata in materializations.items():
         if name != "exit_assessment":
             assert "dagster/row_count" in metadata, name
-    assert materializations["stg_registry__members"]["dagster/row_count"].value == 8
+    assert materializations["stg_registry_members"]["dagster/row_count"].value == 8
 
 
 def test_column_lineage__follows_the_sql_back_to_staging(materializations):
@@ -42,9 +42,9 @@ def test_column_lineage__follows_the_sql_back_to_staging(materializations):
     }
     assert ("stg_counties", "region") in deps
     assert ("batch_manifest", "acceptance_rate_min") in deps
-    staged = materializations["stg_registry__households"]["dagster/column_lineage"].value
+    staged = materializations["stg_registry_households"]["dagster/column_lineage"].value
     [dep] = staged.deps_by_column["household_size"]
-    assert dep == dg.TableColumnDep(dg.AssetKey("raw_registry__households"), "household_size")
+    assert dep == dg.TableColumnDep(dg.AssetKey("raw_registry_households"), "household_size")
 
 
 def test_column_schema__describes_the_spec_columns(materializations):

@@ -36,9 +36,9 @@ SPEC_MARTS = {
 }
 RAW_TABLES = {
     "raw_counties",
-    "raw_registry__households",
-    "raw_registry__members",
-    "raw_survey__households",
+    "raw_registry_households",
+    "raw_registry_members",
+    "raw_survey_households",
 }
 
 

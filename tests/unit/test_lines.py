@@ -115,7 +115,7 @@ def test_ingest__line_numbers_after_a_quoted_line_break_stay_right(tmp_path, bat
     _edit_lines(folder / "registry_households.csv", add_break)
     con, report = _ingest(folder, HOUSEHOLDS)
     ids = con.execute(
-        "select household_id, line_number from raw_registry__households order by line_number"
+        "select household_id, line_number from raw_registry_households order by line_number"
     ).fetchall()
     source_ids = [row["household_id"] for row in batch["registry_households"]]
     # Row 1 spans lines 2-3; every later row sits one line further down than its index.
@@ -198,16 +198,16 @@ def test_accounting__lines_of_a_multiline_row_balance_and_a_lost_span_does_not(t
         "create table rejected_rows as select 'survey_households' as source_table, 3 as line_number"
     )
     con.execute(
-        "create table stg_survey__households as select line_number from raw_survey__households "
+        "create table stg_survey_households as select line_number from raw_survey_households "
         "where line_number <> 3"
     )
-    account = account_for(con, "survey_households", "stg_survey__households")
+    account = account_for(con, "survey_households", "stg_survey_households")
     assert account.problems() == []
     # A parser that lost the span (read the broken row as one line) no longer balances.
     con.execute("delete from _multiline_rows")
     assert (
         "lines do not add up"
-        in account_for(con, "survey_households", "stg_survey__households").problems()[0]
+        in account_for(con, "survey_households", "stg_survey_households").problems()[0]
     )
 
 

@@ -68,7 +68,7 @@ create table stg_counties (
     exit_year integer,
     in_exit_batch boolean
 );
-create table stg_registry__households (
+create table stg_registry_households (
     line_number integer,
     household_id varchar,
     county_code varchar,
@@ -81,7 +81,7 @@ create table stg_registry__households (
     per_capita_net_income decimal(12, 2),
     relocated boolean
 );
-create table stg_registry__members (
+create table stg_registry_members (
     line_number integer,
     household_id varchar,
     member_no integer,
@@ -89,7 +89,7 @@ create table stg_registry__members (
     sex varchar,
     birth_date date
 );
-create table stg_survey__households (
+create table stg_survey_households (
     line_number integer,
     survey_id varchar,
     agency_code varchar,
@@ -260,13 +260,13 @@ def load_batch(
     # a file with its header alone is a table with no rows (executemany refuses an empty list)
     if households:
         con.executemany(
-            "insert into stg_registry__households values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into stg_registry_households values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             households,
         )
     if members:
-        con.executemany("insert into stg_registry__members values (?, ?, ?, ?, ?, ?)", members)
+        con.executemany("insert into stg_registry_members values (?, ?, ?, ?, ?, ?)", members)
     con.executemany(
-        "insert into stg_survey__households values "
+        "insert into stg_survey_households values "
         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (

@@ -110,7 +110,7 @@ def test_county_assessment__west_county_at_incidence_0025_meets(marts):
     # (25 + 0 * 5 + 0 * 970) / 1000 = 0.025 < 0.03 (west)
     assert row["comprehensive_incidence"] == pytest.approx(0.025)
     assert row["registry_incidence"] == pytest.approx(0.025)  # 25 / 1000
-    assert row["incidence_threshold"] == 0.03
+    assert row["incidence_max"] == 0.03
     assert row["passes_incidence"] is True
     assert row["surveyed_households"] == 4
     assert row["accepting_households"] == 4
@@ -128,7 +128,7 @@ def test_county_assessment__central_county_at_incidence_0025_fails(marts):
     assert row["non_registered_population"] == 1000 - 29  # 971
     # (25 + 0 * 4 + 0 * 971) / 1000 = 0.025, not < 0.02 (central)
     assert row["comprehensive_incidence"] == pytest.approx(0.025)
-    assert row["incidence_threshold"] == 0.02
+    assert row["incidence_max"] == 0.02
     assert row["passes_incidence"] is False
     assert row["passes_wrong_exit_rate"] is True
     assert row["passes_missed_rate"] is True
@@ -172,7 +172,7 @@ def test_county_assessment__unsure_is_not_accepting_and_090_fails(marts):
     assert row["surveyed_households"] == 10
     assert row["accepting_households"] == 9
     assert row["acceptance_rate"] == pytest.approx(0.9)  # 9 / 10, not > 0.90
-    assert row["acceptance_rate_threshold"] == 0.9
+    assert row["acceptance_rate_min"] == 0.9
     assert row["passes_acceptance_rate"] is False
 
 
@@ -483,7 +483,7 @@ def test_county_assessment__manifest_thresholds_override_the_official_ones():
     try:
         row = county(con, "520102")
         # 0.025 < 0.03 once the manifest raises the central threshold
-        assert row["incidence_threshold"] == 0.03
+        assert row["incidence_max"] == 0.03
         assert row["verdict"] == "meets"
     finally:
         con.close()

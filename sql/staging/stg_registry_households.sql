@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from raw_registry__households
+    select * from raw_registry_households
 ),
 
 rejected as (

@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from raw_registry__members
+    select * from raw_registry_members
 ),
 
 rejected as (

@@ -4,7 +4,7 @@
 with
 
 source as (
-    select * from raw_survey__households
+    select * from raw_survey_households
 ),
 
 rejected as (
