@@ -131,8 +131,6 @@ def _run(args) -> int:
     from pipeline.runner import run_batches
 
     raw, marts = settings.raw_dir(args.raw), settings.marts_dir(args.marts)
-    # The Dagster definitions read the same variables, so flags reach them through these.
-    os.environ["POVEXIT_RAW_DIR"], os.environ["POVEXIT_MARTS_DIR"] = str(raw), str(marts)
     return run_batches(raw, marts, args.batch, debug=args.debug)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.privacy import shown
+from pipeline.schemas.registry import BATCH_MANIFEST, ddl
 from pipeline.settings import check_batch_id
 
 MANIFEST_FILE = "batch.toml"
@@ -226,18 +227,15 @@ def read_manifest(batch_dir: Path) -> BatchManifest:
 def store_manifest(con, manifest: BatchManifest) -> None:
     """The manifest as the one-row table `batch_manifest` that the SQL models read."""
     row = manifest.as_row()
+    con.execute('drop table if exists "batch_manifest"')
+    con.execute(ddl(BATCH_MANIFEST))
+    columns = ", ".join(f'"{name}"' for name in row)
     con.execute(
-        """
-        create or replace table batch_manifest (
-            batch_id varchar, province_code varchar, province_name varchar,
-            assessment_year integer, poverty_line_yuan decimal(12, 2),
-            incidence_max_west double, incidence_max_central double, incidence_max_east double,
-            wrong_exit_rate_max double, missed_rate_max double, acceptance_rate_min double,
-            quarantine_share_max double, monitoring_income_ratio double,
-            public_notice_start date, public_notice_end date
-        )
-        """
+        f"insert into batch_manifest ({columns}) values ({', '.join('?' * len(row))})",
+        list(row.values()),
     )
-    con.execute(
-        f"insert into batch_manifest values ({', '.join('?' * len(row))})", list(row.values())
-    )
+
+
+def quarantine_share_max(con) -> float:
+    """The share of a file's rows the batch lets be quarantined (SPEC section 2)."""
+    return con.execute("select quarantine_share_max from batch_manifest").fetchone()[0]

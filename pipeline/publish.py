@@ -21,9 +21,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline import warehouse
 from pipeline.locks import exclusive_lock
+from pipeline.schemas.registry import TABLES, comment_statements
 from pipeline.settings import check_batch_id
-from pipeline.warehouse import connection_config
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
@@ -39,14 +40,15 @@ def publish_lock(marts_dir: Path) -> AbstractContextManager[None]:
     return exclusive_lock(marts_dir / ".publish.lock")
 
 
-def publish_batch(warehouse: Path, marts_file: Path, batch_id: str, tables: list[str]) -> dict:
-    """Replace `batch_id`'s rows of `tables` in `marts_file` by the warehouse's; returns counts."""
+def publish_batch(working: Path, marts_file: Path, batch_id: str, tables: list[str]) -> dict:
+    """Replace `batch_id`'s rows of `tables` in `marts_file` by those of the working database
+    `working`; returns the batch's row count per table."""
     check_batch_id(batch_id)  # it is spelled into the SQL below
     with publish_lock(marts_file.parent):
-        return _publish(warehouse, marts_file, batch_id, tables)
+        return _publish(working, marts_file, batch_id, tables)
 
 
-def _publish(warehouse: Path, marts_file: Path, batch_id: str, tables: list[str]) -> dict:
+def _publish(working: Path, marts_file: Path, batch_id: str, tables: list[str]) -> dict:
     # Publishers take turns (publish_lock), so leftovers of a killed publish are stale.
     for stale in marts_file.parent.glob(f".{marts_file.name}.*"):
         stale.unlink(missing_ok=True)
@@ -58,8 +60,8 @@ def _publish(warehouse: Path, marts_file: Path, batch_id: str, tables: list[str]
     counts = {}
     try:
         # The file is created here, so it takes connection_config()'s storage version.
-        con = duckdb.connect(str(new_file), config=connection_config())
-        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        con = warehouse.connect(new_file)
+        con.execute(f"attach '{working}' as wh (read_only)")
         old_tables: set[str] = set()
         if marts_file.exists():
             shutil.copyfile(marts_file, snapshot)
@@ -68,15 +70,20 @@ def _publish(warehouse: Path, marts_file: Path, batch_id: str, tables: list[str]
         for table in sorted(old_tables - set(tables)):
             con.execute(f'create table "{table}" as select * from old."{table}"')
         for table in tables:
+            # The registry's columns, in its order: a column an older publish had under another
+            # name is left behind, one it lacked reads null for the batches it holds.
+            columns = ", ".join(f'"{name}"' for name in TABLES[table].column_names)
             kept = (
                 f"select * from old.\"{table}\" where batch_id <> '{batch_id}' union all by name "
                 if table in old_tables
                 else ""
             )
             con.execute(
-                f'create table "{table}" as select * from ('
+                f'create table "{table}" as select {columns} from ('
                 f'{kept}select * from wh."{table}") order by all'
             )
+            for statement in comment_statements(TABLES[table]):
+                con.execute(statement)
             counts[table] = con.execute(
                 f'select count(*) from "{table}" where batch_id = ?', [batch_id]
             ).fetchone()[0]

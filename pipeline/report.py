@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import duckdb
 
+from pipeline import warehouse
 from pipeline.errors import EXIT_PUBLISHED, InputError
 from pipeline.settings import marts_path
 
@@ -23,7 +24,7 @@ def _money(value) -> str:
 def _open(marts_file: Path) -> duckdb.DuckDBPyConnection:
     if not marts_file.is_file():
         raise InputError(f"{marts_file}: no published marts yet (run `povexit run` first)")
-    return duckdb.connect(str(marts_file), read_only=True)
+    return warehouse.connect(marts_file, read_only=True)
 
 
 COUNTY_QUERY = """
@@ -49,6 +50,17 @@ def verdict_lines(rows: list[tuple]) -> list[str]:
             f"{_pct(missed):>9}{_pct(accept):>9}{_money(income):>12}  {verdict}"
         )
     return lines
+
+
+def verdict_markdown(con: duckdb.DuckDBPyConnection, batch_id: str) -> str:
+    """The county verdicts as a markdown table (the Dagster UI shows it on county_assessment)."""
+    cursor = con.execute(COUNTY_QUERY, [batch_id])
+    names = [description[0] for description in cursor.description]
+    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    for row in cursor.fetchall():
+        cells = [f"{v:.4f}" if isinstance(v, float) else "" if v is None else str(v) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 NAME_WIDTH = 24

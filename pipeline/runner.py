@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import TextIO
 
 import dagster as dg
-import duckdb
 
-from pipeline import run_summary, settings
+from pipeline import run_summary, settings, warehouse
 from pipeline.defs.resources import PovexitPaths
 from pipeline.errors import (
     EXIT_BLOCKED,
@@ -116,15 +115,16 @@ def run_batches(raw: Path, marts: Path, batch_ids: list[str] | None, debug: bool
         preflight(batch_dir)
 
     if len(batch_ids) == 1:
-        outcomes = [run_one(batch_ids[0], debug, marts)]
+        outcomes = [run_one(batch_ids[0], debug, raw, marts)]
     else:
         # Each batch has its own working database, so batches run side by side, one process
         # each (spawned: a forked copy of a process holding DuckDB and Dagster state is unsafe).
         workers = min(len(batch_ids), os.cpu_count() or 1)
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            count = len(batch_ids)
             outcomes = list(
-                pool.map(run_one, batch_ids, [debug] * len(batch_ids), [marts] * len(batch_ids))
+                pool.map(run_one, batch_ids, [debug] * count, [raw] * count, [marts] * count)
             )
     for batch_id, outcome in zip(batch_ids, outcomes, strict=True):
         _say(outcome.out, sys.stdout)
@@ -160,13 +160,13 @@ def batch_turn(paths: PovexitPaths, batch_id: str) -> Iterator[None]:
         yield
 
 
-def run_one(batch_id: str, debug: bool = False, marts: Path | None = None) -> Outcome:
+def run_one(batch_id: str, debug: bool, raw: Path, marts: Path) -> Outcome:
     """One run of the `assess_batch` job on the batch's partition, the batch to itself."""
     if not debug:
         warnings.filterwarnings("ignore")
     from pipeline.definitions import defs
 
-    paths = PovexitPaths(marts_dir=str(marts or ""))
+    paths = PovexitPaths(raw_dir=str(raw), marts_dir=str(marts))
     level = "DEBUG" if debug else "CRITICAL"
     with batch_turn(paths, batch_id):
         with _instance() as instance:
@@ -174,7 +174,11 @@ def run_one(batch_id: str, debug: bool = False, marts: Path | None = None) -> Ou
             result = defs.resolve_job_def("assess_batch").execute_in_process(
                 partition_key=batch_id,
                 instance=instance,
-                run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+                run_config={
+                    # The folders reach the definitions as the resource's config.
+                    "resources": {"paths": {"config": paths.folders_config()}},
+                    "loggers": {"console": {"config": {"log_level": level}}},
+                },
                 raise_on_error=False,
             )
             outcome = classify(result)
@@ -186,10 +190,10 @@ def describe(outcome: Outcome, paths: PovexitPaths, batch_id: str) -> None:
     """Fill in what the user is told about a published or blocked run."""
     if outcome.code not in (EXIT_PUBLISHED, EXIT_BLOCKED):
         return
-    warehouse = paths.warehouse_path(batch_id)
+    working = paths.warehouse_path(batch_id)
     with (
         paths.warehouse_lock(batch_id),
-        duckdb.connect(str(warehouse), read_only=True) as con,
+        warehouse.connect(working, read_only=True) as con,
     ):
         files = run_summary.file_lines(batch_id, run_summary.file_counts(con))
     if outcome.code == EXIT_PUBLISHED:
@@ -200,4 +204,4 @@ def describe(outcome: Outcome, paths: PovexitPaths, batch_id: str) -> None:
         ]
     else:
         outcome.out = files
-        outcome.err = run_summary.quarantine_lines(warehouse)
+        outcome.err = run_summary.quarantine_lines(working)

@@ -8,17 +8,24 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
 from pipeline import settings, warehouse
 from pipeline.locks import exclusive_lock
 
 
 class PovexitPaths(dg.ConfigurableResource):
-    """The raw and marts folders; empty means the environment's or the project's default."""
+    """The raw and marts folders; empty means the environment's or the project's default.
+
+    `povexit run` passes its folders as this resource's run config; the UI, the sensor and the
+    schedule leave them empty.
+    """
 
     raw_dir: str = ""
     marts_dir: str = ""
+
+    def folders_config(self) -> dict[str, str]:
+        """This resource's folders as run config (`resources.paths.config`)."""
+        return {"raw_dir": self.raw_dir, "marts_dir": self.marts_dir}
 
     @property
     def raw(self) -> Path:
@@ -58,10 +65,9 @@ class PovexitPaths(dg.ConfigurableResource):
         another file and are never held up.
         """
         path = self.warehouse_path(batch_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        resource = DuckDBResource(
-            database=str(path), connection_config=warehouse.connection_config()
-        )
-        with self.warehouse_lock(batch_id), resource.get_connection() as con:
-            con.execute(warehouse.PARSE_MACROS)
-            yield con
+        with self.warehouse_lock(batch_id):
+            con = warehouse.connect(path)
+            try:
+                yield con
+            finally:
+                con.close()

@@ -1,12 +1,15 @@
 """Every raw column of SPEC section 1, defined once: name, Chinese label, type, meaning.
 
-The pandera schemas (`raw.py`), the CSV readers (header mapping), the staging column types and
-the Dagster column metadata all read these definitions; nothing else spells a column's type.
+The pandera schemas (`raw.py`), the readers (header mapping) and the table registry
+(`registry.py`: raw and staging tables, their types and Dagster column schemas) all read these
+definitions; nothing else spells a raw column's type.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from pipeline.schemas.names import layer_name
 
 
 @dataclass(frozen=True)
@@ -25,10 +28,19 @@ class Field:
 class RawTable:
     """One raw file of a batch and its columns, in SPEC order."""
 
-    name: str  # the file stem, e.g. registry_households
-    asset: str  # the raw table and asset key, e.g. raw_registry_households
+    name: str  # the file stem and the table's base name, e.g. registry_households
     description: str
     fields: tuple[Field, ...]
+
+    @property
+    def asset(self) -> str:
+        """The raw relation and asset key: `raw_<name>` (see `pipeline.schemas.registry`)."""
+        return layer_name(self.name, "raw")
+
+    @property
+    def staging(self) -> str:
+        """The staging table and asset key: `stg_<name>`."""
+        return layer_name(self.name, "staging")
 
     @property
     def columns(self) -> list[str]:
@@ -80,7 +92,6 @@ def _money(name: str, label: str, description: str) -> Field:
 
 COUNTIES = RawTable(
     name="counties",
-    asset="raw_counties",
     description="Every county of the province: codes, region, rural population, exit status.",
     fields=(
         Field("county_code", "县代码", "string", "6-digit GB/T 2260 county code"),
@@ -97,7 +108,6 @@ COUNTIES = RawTable(
 
 REGISTRY_HOUSEHOLDS = RawTable(
     name="registry_households",
-    asset="raw_registry_households",
     description="建档立卡 households exported from the national information system.",
     fields=(
         Field("household_id", "户编号", "string", "household id; starts with its village code"),
@@ -117,7 +127,6 @@ REGISTRY_HOUSEHOLDS = RawTable(
 
 REGISTRY_MEMBERS = RawTable(
     name="registry_members",
-    asset="raw_registry_members",
     description="建档立卡 persons, one row per registered person.",
     fields=(
         Field("household_id", "户编号", "string", "household of the person"),
@@ -132,7 +141,6 @@ REGISTRY_MEMBERS = RawTable(
 
 SURVEY_HOUSEHOLDS = RawTable(
     name="survey_households",
-    asset="raw_survey_households",
     description="Third-party field survey (实地评估调查), one row per interviewed household.",
     fields=(
         Field("survey_id", "问卷编号", "string", "questionnaire id"),

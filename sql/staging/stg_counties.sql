@@ -18,22 +18,20 @@ accepted as (
     anti join rejected using (line_number)
 ),
 
-renamed as (
+-- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them
+typed as (
     select
-        -- ids
         line_number,
         county_code,
         county_name,
         prefecture_code,
         prefecture_name,
         region,
-        -- numerics
         povexit_int(rural_population) as rural_population,
-        povexit_int(exit_year)::integer as exit_year,
-        -- flags
         povexit_bool(poverty_county) as poverty_county,
+        povexit_int(exit_year) as exit_year,
         povexit_bool(in_exit_batch) as in_exit_batch,
     from accepted
 )
 
-select * from renamed
+select * from typed

@@ -18,24 +18,21 @@ accepted as (
     anti join rejected using (line_number)
 ),
 
-renamed as (
+-- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them
+typed as (
     select
-        -- ids
         line_number,
         household_id,
         county_code,
         village_code,
-        -- categories
+        povexit_int(household_size) as household_size,
         poverty_status,
+        povexit_int(year_registered) as year_registered,
+        povexit_int(year_exited) as year_exited,
         poverty_cause,
-        -- numerics
-        povexit_int(household_size)::integer as household_size,
-        povexit_int(year_registered)::integer as year_registered,
-        povexit_int(year_exited)::integer as year_exited,
         povexit_decimal(per_capita_net_income) as per_capita_net_income,
-        -- flags
         povexit_bool(relocated) as relocated,
     from accepted
 )
 
-select * from renamed
+select * from typed

@@ -18,18 +18,16 @@ accepted as (
     anti join rejected using (line_number)
 ),
 
-renamed as (
+-- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them
+typed as (
     select
-        -- ids
         line_number,
         household_id,
-        povexit_int(member_no)::integer as member_no,
-        -- categories
+        povexit_int(member_no) as member_no,
         relation,
         sex,
-        -- dates
         povexit_date(birth_date) as birth_date,
     from accepted
 )
 
-select * from renamed
+select * from typed

@@ -19,35 +19,31 @@ accepted as (
     anti join rejected using (line_number)
 ),
 
-renamed as (
+-- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them
+typed as (
     select
-        -- ids
         line_number,
         survey_id,
         agency_code,
         county_code,
         village_code,
-        household_id,
-        -- categories
-        sample_frame,
-        acceptance,
-        -- dates
         povexit_date(survey_date) as survey_date,
-        -- numerics
-        povexit_int(household_size)::integer as household_size,
+        sample_frame,
+        household_id,
+        povexit_int(household_size) as household_size,
         povexit_decimal(wage_income) as wage_income,
         povexit_decimal(operating_income) as operating_income,
         povexit_decimal(property_income) as property_income,
         povexit_decimal(transfer_income) as transfer_income,
         povexit_decimal(production_cost) as production_cost,
-        -- flags
         povexit_bool(food_secure) as food_secure,
         povexit_bool(clothing_secure) as clothing_secure,
         povexit_bool(education_secure) as education_secure,
         povexit_bool(medical_secure) as medical_secure,
         povexit_bool(housing_secure) as housing_secure,
         povexit_bool(water_secure) as water_secure,
+        acceptance,
     from accepted
 )
 
-select * from renamed
+select * from typed

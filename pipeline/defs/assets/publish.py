@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from pipeline.defs.assets.sql import PUBLISHED_TABLES
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
 from pipeline.fingerprint import batch_fingerprint, code_fingerprint
 from pipeline.publish import publish_batch
+from pipeline.schemas.registry import PUBLISHED_TABLES
 from pipeline.settings import marts_path
 
 

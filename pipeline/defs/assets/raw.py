@@ -2,12 +2,13 @@
 
 import dagster as dg
 
-from pipeline.defs.metadata import raw_column_schema
+from pipeline.defs.metadata import column_schema
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
 from pipeline.ingest import ingest, store_report
 from pipeline.manifest import read_manifest, store_manifest
 from pipeline.schemas.fields import RAW_TABLES, RawTable
+from pipeline.schemas.registry import BATCH_MANIFEST, TABLES
 
 
 @dg.asset(
@@ -15,7 +16,8 @@ from pipeline.schemas.fields import RAW_TABLES, RawTable
     group_name="raw",
     partitions_def=BATCH_PARTITIONS,
     kinds={"duckdb", "toml"},
-    description="The batch's batch.toml: province, assessment year, poverty line, thresholds.",
+    description=BATCH_MANIFEST.description,
+    metadata={"dagster/column_schema": column_schema(BATCH_MANIFEST)},
 )
 def batch_manifest(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.MaterializeResult:
     manifest = read_manifest(paths.batch_dir(context.partition_key))
@@ -40,7 +42,7 @@ def raw_asset(table: RawTable) -> dg.AssetsDefinition:
         partitions_def=BATCH_PARTITIONS,
         kinds={"duckdb", "csv"},
         description=f"{table.description} Read from {table.name}.csv as text, line by line.",
-        metadata={"dagster/column_schema": raw_column_schema(table)},
+        metadata={"dagster/column_schema": column_schema(TABLES[table.asset])},
     )
     def _raw(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.MaterializeResult:
         batch_id = context.partition_key

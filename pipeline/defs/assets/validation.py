@@ -2,35 +2,32 @@
 
 import dagster as dg
 
+from pipeline.defs.assets.sql import registry_check_result, registry_check_spec
+from pipeline.defs.metadata import column_schema
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
+from pipeline.findings import findings_by_file_and_rule
 from pipeline.schemas.fields import RAW_TABLES
+from pipeline.schemas.registry import REJECTED_ROWS
 from pipeline.validation import validate_batch
 
 
 @dg.asset(
-    name="rejected_rows",
+    name=REJECTED_ROWS.name,
     group_name="staging",
     partitions_def=BATCH_PARTITIONS,
     kinds={"duckdb", "pandera"},
     deps=["batch_manifest", *(table.asset for table in RAW_TABLES)],
-    description=(
-        "Quarantined input: one row per (source line, column, rule) failing the batch's "
-        "pandera schemas, with the file, line number and the value (personal data masked)."
-    ),
+    description=REJECTED_ROWS.description,
+    metadata={"dagster/column_schema": column_schema(REJECTED_ROWS)},
+    check_specs=[registry_check_spec(REJECTED_ROWS.name)],
 )
 def rejected_rows(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.MaterializeResult:
     batch_id = context.partition_key
     with paths.warehouse(batch_id) as con:
         findings = validate_batch(con, batch_id)
-        by_rule = con.execute(
-            """
-            select source_file, "column", rule, count(*) as findings
-            from rejected_rows
-            group by all
-            order by source_file, "column", rule
-            """
-        ).fetchall()
+        by_rule = findings_by_file_and_rule(con)
+        check = registry_check_result(con, REJECTED_ROWS.name)
     table = "\n".join(f"| {f} | {c or ''} | {r} | {n} |" for f, c, r, n in by_rule)
     return dg.MaterializeResult(
         metadata={
@@ -38,5 +35,6 @@ def rejected_rows(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.
             "findings_by_rule": dg.MetadataValue.md(
                 "| file | column | rule | rows |\n|---|---|---|---|\n" + table
             ),
-        }
+        },
+        check_results=[check],
     )

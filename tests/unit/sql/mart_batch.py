@@ -1,6 +1,6 @@
 """A tiny hand-built batch in an in-memory DuckDB, with the marts layer built on top of it.
 
-The staging tables are created with the columns and types `sql/README.md` gives them, filled
+The staging tables are created with the columns and types the table registry gives them, filled
 directly (the staging models read raw tables this fixture does not create). Every figure the
 tests expect is worked out by hand from the rows below.
 
@@ -24,6 +24,7 @@ from decimal import Decimal
 
 import duckdb
 
+from pipeline.schemas.registry import TABLES, ddl
 from pipeline.sql_models import build_order, load_models, materialize
 
 MANIFEST = {
@@ -41,78 +42,17 @@ MANIFEST = {
     "quarantine_share_max": 0.01,
 }
 
-DDL = """
-create table batch_manifest (
-    batch_id varchar,
-    province_code varchar,
-    province_name varchar,
-    assessment_year integer,
-    poverty_line_yuan decimal(12, 2),
-    incidence_max_west double,
-    incidence_max_central double,
-    incidence_max_east double,
-    wrong_exit_rate_max double,
-    missed_rate_max double,
-    acceptance_rate_min double,
-    quarantine_share_max double
-);
-create table stg_counties (
-    line_number integer,
-    county_code varchar,
-    county_name varchar,
-    prefecture_code varchar,
-    prefecture_name varchar,
-    region varchar,
-    rural_population bigint,
-    poverty_county boolean,
-    exit_year integer,
-    in_exit_batch boolean
-);
-create table stg_registry_households (
-    line_number integer,
-    household_id varchar,
-    county_code varchar,
-    village_code varchar,
-    household_size integer,
-    poverty_status varchar,
-    year_registered integer,
-    year_exited integer,
-    poverty_cause varchar,
-    per_capita_net_income decimal(12, 2),
-    relocated boolean
-);
-create table stg_registry_members (
-    line_number integer,
-    household_id varchar,
-    member_no integer,
-    relation varchar,
-    sex varchar,
-    birth_date date
-);
-create table stg_survey_households (
-    line_number integer,
-    survey_id varchar,
-    agency_code varchar,
-    county_code varchar,
-    village_code varchar,
-    survey_date date,
-    sample_frame varchar,
-    household_id varchar,
-    household_size integer,
-    wage_income decimal(12, 2),
-    operating_income decimal(12, 2),
-    property_income decimal(12, 2),
-    transfer_income decimal(12, 2),
-    production_cost decimal(12, 2),
-    food_secure boolean,
-    clothing_secure boolean,
-    education_secure boolean,
-    medical_secure boolean,
-    housing_secure boolean,
-    water_secure boolean,
-    acceptance varchar
-);
-"""
+# The tables as the registry declares them: the fixture cannot drift from what staging builds.
+DDL = "\n".join(
+    ddl(TABLES[name])
+    for name in (
+        "batch_manifest",
+        "stg_counties",
+        "stg_registry_households",
+        "stg_registry_members",
+        "stg_survey_households",
+    )
+)
 
 # county_code, name, region, rural_population, poverty_county, exit_year, in_exit_batch
 COUNTIES = [

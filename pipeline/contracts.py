@@ -1,0 +1,65 @@
+"""Whether a table the pipeline built is the table the registry describes.
+
+A staging or mart table must have the registry's columns, in its order, with its types, and one
+row per grain (no two rows share the key columns). A model whose SQL drifted from its
+description fails here, before anything downstream reads it or a publish copies it.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipeline.schemas.registry import Table
+
+
+def built_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, str]]:
+    """(column, type) of a built table, types spelt as the registry spells them."""
+    rows = con.execute(
+        """
+        select column_name, lower(data_type)
+        from information_schema.columns
+        where table_schema = 'main' and table_name = ?
+        order by ordinal_position
+        """,
+        [name],
+    ).fetchall()
+    return [(column, dtype.replace(", ", ",")) for column, dtype in rows]
+
+
+def column_problems(built: list[tuple[str, str]], table: Table) -> list[str]:
+    expected = [(column.name, column.dtype) for column in table.columns]
+    if built == expected:
+        return []
+    built_types, expected_types = dict(built), dict(expected)
+    problems = [f"missing column {name}" for name in expected_types if name not in built_types]
+    problems += [f"unexpected column {name}" for name in built_types if name not in expected_types]
+    problems += [
+        f"column {name} is {built_types[name]}, the registry says {dtype}"
+        for name, dtype in expected
+        if name in built_types and built_types[name] != dtype
+    ]
+    if not problems:
+        problems.append(
+            "columns out of the registry's order: " + ", ".join(name for name, _ in built)
+        )
+    return problems
+
+
+def repeated_keys(con: duckdb.DuckDBPyConnection, table: Table) -> int:
+    """Key values (of the table's grain) held by more than one row."""
+    keys = ", ".join(f'"{name}"' for name in table.grain)
+    return con.execute(
+        f'select count(*) from (select {keys} from "{table.name}" group by all having count(*) > 1)'
+    ).fetchone()[0]
+
+
+def table_problems(con: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
+    """What differs between the built table and its registry entry (empty: nothing)."""
+    built = built_columns(con, table.name)
+    if not built:
+        return [f"table {table.name} not built"]
+    problems = column_problems(built, table)
+    if not problems and (repeated := repeated_keys(con, table)):
+        grain = ", ".join(table.grain)
+        problems.append(f"{repeated} values of the grain ({grain}) are held by several rows")
+    return problems

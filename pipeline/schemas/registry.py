@@ -1,0 +1,623 @@
+"""The registry of every table the pipeline writes, layer by layer: its name, grain (the columns
+that key one row), description, and its columns with type, Chinese label, description and
+whether they hold personal data.
+
+One table, one base name: a raw file `<base>.csv` is the raw relation `raw_<base>` and the
+staging table `stg_<base>` (`pipeline.schemas.names`); marts carry their own names. Raw and
+staging tables are derived from the raw fields of `pipeline.schemas.fields` (SPEC section 1);
+the tables the pipeline computes are written out below. From this registry come the Dagster
+column schemas, the DDL of test fixtures, the columns a publish copies, the DuckDB comments of
+every published table and column, and the blocking check that each staging and mart table is
+what it says.
+
+A column's description is per table: `county_code` is "county assessed" in county_assessment
+and "county surveyed" in survey_household_income. Columns that mean the same wherever they
+appear take their text from `SHARED`, so the same quantity reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from pipeline.schemas.fields import RAW_TABLES, Field, RawTable
+from pipeline.schemas.names import layer_name
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # as DuckDB's information_schema spells it, lower case
+    label_zh: str
+    description: str
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    layer: str  # raw, staging, marts (intermediates start with `_`), or python (written by code)
+    grain: tuple[str, ...]
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    @property
+    def published(self) -> bool:
+        return self.layer == "marts" and not self.name.startswith("_")
+
+    def column(self, name: str) -> Column:
+        return next(column for column in self.columns if column.name == name)
+
+
+# --- raw and staging, from the raw fields ------------------------------------------------
+
+STAGING_TYPES = {
+    "string": "varchar",
+    "int": "integer",
+    "decimal": "decimal(12,2)",
+    "bool": "boolean",
+    "date": "date",
+}
+LINE_NUMBER = Column(
+    "line_number", "bigint", "源文件行号", "line of the row in its source file (header = line 1)"
+)
+# What identifies a row of each raw file: its unique key of SPEC section 1.
+RAW_GRAIN = {
+    "counties": ("county_code",),
+    "registry_households": ("household_id",),
+    "registry_members": ("household_id", "member_no"),
+    "survey_households": ("survey_id",),
+}
+
+
+def _field_column(field: Field, dtype: str) -> Column:
+    return Column(field.name, dtype, field.label_zh, field.description, field.pii)
+
+
+def raw_table(raw: RawTable) -> Table:
+    """The raw relation: each loaded column as the text read, beside its line number."""
+    return Table(
+        name=layer_name(raw.name, "raw"),
+        layer="raw",
+        grain=("line_number",),
+        description=f"{raw.description} As read from {raw.name}: text, one row per line.",
+        columns=(LINE_NUMBER, *(_field_column(f, "varchar") for f in raw.loaded_fields)),
+    )
+
+
+def staging_table(raw: RawTable) -> Table:
+    """The accepted rows of a raw file, typed, personal data left behind."""
+    return Table(
+        name=layer_name(raw.name, "staging"),
+        layer="staging",
+        grain=RAW_GRAIN[raw.name],
+        description=f"{raw.description} The rows that passed every rule, typed; no personal data.",
+        columns=(
+            LINE_NUMBER,
+            *(_field_column(f, STAGING_TYPES[f.dtype]) for f in raw.loaded_fields if not f.pii),
+        ),
+    )
+
+
+# --- columns shared by several computed tables -------------------------------------------
+
+
+def _c(name: str, dtype: str, label_zh: str, description: str) -> Column:
+    return Column(name, dtype, label_zh, description)
+
+
+SHARED = {
+    c.name: c
+    for c in (
+        _c("batch_id", "varchar", "批次", "assessment round of one province, e.g. guizhou-2020"),
+        _c("province_code", "varchar", "省代码", "2-digit GB/T 2260 province code"),
+        _c("province_name", "varchar", "省名称", "province name"),
+        _c("assessment_year", "integer", "评估年度", "year of the assessment round"),
+        _c(
+            "poverty_line_yuan",
+            "decimal(12,2)",
+            "贫困线",
+            "national poverty line, yuan per person per year",
+        ),
+        _c("county_name", "varchar", "县名称", "county name"),
+        _c("prefecture_code", "varchar", "市州代码", "6-digit code of the prefecture"),
+        _c("prefecture_name", "varchar", "市州名称", "prefecture name"),
+        _c("region", "varchar", "区域", "west / central / east: sets the incidence threshold"),
+        _c("poverty_county", "boolean", "是否贫困县", "a national poverty county"),
+        _c("rural_population", "integer", "乡村户籍人口", "rural registered population"),
+        _c("registered_persons", "bigint", "建档立卡人口", "registered persons (member rows)"),
+        _c(
+            "remaining_poor",
+            "bigint",
+            "剩余贫困人口",
+            "registered persons in poor or returned households",
+        ),
+        _c("exited_persons", "bigint", "已脱贫人口", "registered persons in exited households"),
+        _c(
+            "sampled_exited_households",
+            "bigint",
+            "抽查脱贫户数",
+            "surveyed households of the exited frame",
+        ),
+        _c(
+            "sampled_exited_persons",
+            "bigint",
+            "抽查脱贫人口",
+            "persons (survey household_size) of the exited frame",
+        ),
+        _c(
+            "sampled_exited_persons_failing",
+            "bigint",
+            "错退人口",
+            "persons of exited-frame households not meeting the standard",
+        ),
+        _c(
+            "sampled_non_registered_households",
+            "bigint",
+            "抽查非建档立卡户数",
+            "surveyed households of the non_registered frame",
+        ),
+        _c(
+            "sampled_non_registered_persons",
+            "bigint",
+            "抽查非建档立卡人口",
+            "persons of the non_registered frame",
+        ),
+        _c(
+            "sampled_non_registered_persons_failing",
+            "bigint",
+            "漏评人口",
+            "persons of non-registered households not meeting the standard",
+        ),
+        _c("surveyed_households", "bigint", "调查户数", "surveyed households, every frame"),
+        _c("accepting_households", "bigint", "认可户数", "households answering accept"),
+        _c(
+            "exited_sample_income",
+            "double",
+            "抽查脱贫户人均纯收入",
+            "person-weighted per-capita net income of the exited frame, yuan",
+        ),
+        _c("sample_frame", "varchar", "样本类型", "exited / poor / non_registered"),
+        _c("survey_id", "varchar", "问卷编号", "questionnaire id"),
+        _c("agency_code", "varchar", "评估机构", "evaluation agency"),
+        _c("village_code", "varchar", "村代码", "12-digit village code of the surveyed household"),
+        _c(
+            "household_id",
+            "varchar",
+            "户编号",
+            "registry household of the surveyed household (null: non_registered)",
+        ),
+        _c("household_size", "integer", "家庭人口数", "household size counted by the assessor"),
+        _c(
+            "per_capita_net_income",
+            "double",
+            "人均纯收入",
+            "survey net income / household_size, yuan per person per year (SPEC 3.1)",
+        ),
+    )
+}
+
+
+def shared(name: str, description: str | None = None) -> Column:
+    """A shared column, its description made specific to one table where it needs to be."""
+    column = SHARED[name]
+    return column if description is None else replace(column, description=description)
+
+
+SECURE_LABELS = {
+    "food_secure": ("不愁吃", "no worry about food"),
+    "clothing_secure": ("不愁穿", "no worry about clothing"),
+    "education_secure": ("义务教育有保障", "compulsory education guaranteed"),
+    "medical_secure": ("基本医疗有保障", "basic medical care guaranteed"),
+    "housing_secure": ("住房安全有保障", "safe housing guaranteed"),
+    "water_secure": ("饮水安全有保障", "safe drinking water guaranteed"),
+}
+FAIL_LABELS = {
+    "income": ("收入未达标", "per-capita net income below the poverty line"),
+    "food": ("愁吃", "worries about food"),
+    "clothing": ("愁穿", "worries about clothing"),
+    "education": ("义务教育无保障", "compulsory education not guaranteed"),
+    "medical": ("基本医疗无保障", "basic medical care not guaranteed"),
+    "housing": ("住房安全无保障", "housing not safe"),
+    "water": ("饮水安全无保障", "drinking water not safe"),
+}
+
+
+# --- tables written by Python ------------------------------------------------------------
+
+BATCH_MANIFEST = Table(
+    name="batch_manifest",
+    layer="raw",
+    grain=("batch_id",),
+    description="The batch's batch.toml: province, assessment year, poverty line, thresholds.",
+    columns=(
+        shared("batch_id"),
+        shared("province_code"),
+        shared("province_name"),
+        shared("assessment_year"),
+        shared("poverty_line_yuan"),
+        _c("incidence_max_west", "double", "西部贫困发生率上限", "incidence threshold, west"),
+        _c("incidence_max_central", "double", "中部贫困发生率上限", "incidence threshold, central"),
+        _c("incidence_max_east", "double", "东部贫困发生率上限", "incidence threshold, east"),
+        _c("wrong_exit_rate_max", "double", "错退率上限", "wrong-exit rate threshold"),
+        _c("missed_rate_max", "double", "漏评率上限", "missed-evaluation rate threshold"),
+        _c("acceptance_rate_min", "double", "认可度下限", "acceptance threshold (to exceed)"),
+        _c(
+            "quarantine_share_max",
+            "double",
+            "隔离行比例上限",
+            "share of a file's rows that may be quarantined",
+        ),
+        _c(
+            "monitoring_income_ratio",
+            "double",
+            "监测线倍数",
+            "monitoring line as a multiple of the poverty line (SPEC 3.6)",
+        ),
+        _c("public_notice_start", "date", "公示开始", "first day of the public notice"),
+        _c("public_notice_end", "date", "公示结束", "last day of the public notice"),
+    ),
+)
+
+REJECTED_ROWS = Table(
+    name="rejected_rows",
+    layer="marts",
+    grain=("batch_id", "source_table", "line_number", "column", "rule"),
+    description=(
+        "Quarantined input: one row per (source line, column, rule) failing the batch's "
+        "pandera schemas, with the file, line number and the value (personal data masked)."
+    ),
+    columns=(
+        shared("batch_id"),
+        _c("source_file", "varchar", "源文件", "raw file the row came from"),
+        _c("source_table", "varchar", "源表", "raw table the row came from"),
+        LINE_NUMBER,
+        _c("column", "varchar", "列", "column that broke the rule (empty: the row as a whole)"),
+        _c("rule", "varchar", "规则", "the schema rule the value broke"),
+        _c(
+            "masked_value",
+            "varchar",
+            "值(已脱敏)",
+            "the offending value as read; resident id numbers and names masked",
+        ),
+    ),
+)
+
+
+# --- marts and their intermediates -------------------------------------------------------
+
+REGISTRY_HOUSEHOLD_PERSONS = Table(
+    name="_registry_household_persons",
+    layer="marts",
+    grain=("household_id",),
+    description="Each registered household with its persons counted as its member rows.",
+    columns=(
+        _c("household_id", "varchar", "户编号", "registry household"),
+        _c("county_code", "varchar", "县代码", "county of the household"),
+        _c("village_code", "varchar", "村代码", "village of the household"),
+        _c("poverty_status", "varchar", "贫困户状态", "poor / exited / returned"),
+        _c("household_size", "integer", "家庭人口数", "household size as recorded"),
+        _c(
+            "per_capita_net_income",
+            "decimal(12,2)",
+            "人均纯收入",
+            "recorded per-capita net income, yuan per year",
+        ),
+        _c("member_count", "bigint", "成员数", "registered persons: the household's member rows"),
+    ),
+)
+
+COUNTY_REGISTRY_PERSONS = Table(
+    name="_county_registry_persons",
+    layer="marts",
+    grain=("county_code",),
+    description="Registered persons of each county with registry households: all, poor, exited.",
+    columns=(
+        _c("county_code", "varchar", "县代码", "county of the registered households"),
+        shared("registered_persons"),
+        shared("remaining_poor"),
+        shared("exited_persons"),
+    ),
+)
+
+COUNTY_SURVEY_FRAMES = Table(
+    name="_county_survey_frames",
+    layer="marts",
+    grain=("county_code",),
+    description="Survey totals of each surveyed county, by sample frame.",
+    columns=(
+        _c("county_code", "varchar", "县代码", "county surveyed"),
+        shared("sampled_exited_households"),
+        shared("sampled_exited_persons"),
+        shared("sampled_exited_persons_failing"),
+        _c(
+            "sampled_exited_net_income",
+            "decimal(18,2)",
+            "抽查脱贫户纯收入合计",
+            "summed net income of the exited frame, yuan",
+        ),
+        shared("sampled_non_registered_households"),
+        shared("sampled_non_registered_persons"),
+        shared("sampled_non_registered_persons_failing"),
+        shared("surveyed_households"),
+        shared("accepting_households"),
+    ),
+)
+
+COUNTY_ASSESSMENT = Table(
+    name="county_assessment",
+    layer="marts",
+    grain=("batch_id", "county_code"),
+    description=(
+        "One row per county assessed in the batch: the SPEC 3.2 rates, each indicator's "
+        "threshold and pass flag, and the verdict."
+    ),
+    columns=(
+        shared("batch_id"),
+        _c("county_code", "varchar", "县代码", "county assessed (6-digit GB/T 2260 code)"),
+        shared("county_name"),
+        shared("prefecture_code"),
+        shared("prefecture_name"),
+        shared("region"),
+        shared("poverty_county"),
+        shared("rural_population"),
+        shared("registered_persons", "registered persons of the county (member rows)"),
+        shared("remaining_poor"),
+        shared("exited_persons"),
+        _c(
+            "non_registered_population",
+            "bigint",
+            "非建档立卡人口",
+            "rural population less all registered persons (>= 0)",
+        ),
+        shared("sampled_exited_households"),
+        shared("sampled_exited_persons"),
+        shared("sampled_exited_persons_failing"),
+        _c(
+            "wrong_exit_rate",
+            "double",
+            "错退率",
+            "错退率: failing persons / persons, exited frame (null: empty frame)",
+        ),
+        _c("wrong_exit_rate_max", "double", "错退率上限", "wrong-exit threshold applied"),
+        _c("passes_wrong_exit_rate", "boolean", "错退率达标", "wrong-exit rate below threshold"),
+        shared("sampled_non_registered_households"),
+        shared("sampled_non_registered_persons"),
+        shared("sampled_non_registered_persons_failing"),
+        _c(
+            "missed_rate",
+            "double",
+            "漏评率",
+            "漏评率: failing persons / persons, non_registered frame (null: empty frame)",
+        ),
+        _c("missed_rate_max", "double", "漏评率上限", "missed-evaluation threshold applied"),
+        _c("passes_missed_rate", "boolean", "漏评率达标", "missed rate below its threshold"),
+        _c(
+            "comprehensive_incidence",
+            "double",
+            "综合贫困发生率",
+            "综合贫困发生率 (SPEC 3.2), fraction of the rural population",
+        ),
+        _c(
+            "incidence_max",
+            "double",
+            "贫困发生率上限",
+            "incidence threshold for the county's region",
+        ),
+        _c("passes_incidence", "boolean", "贫困发生率达标", "incidence below its threshold"),
+        _c(
+            "registry_incidence",
+            "double",
+            "建档立卡贫困发生率",
+            "remaining_poor / rural_population",
+        ),
+        shared("surveyed_households", "surveyed households of the county, every frame"),
+        shared("accepting_households"),
+        _c(
+            "acceptance_rate",
+            "double",
+            "群众认可度",
+            "群众认可度: accepting / surveyed households of the county (unsure does not accept)",
+        ),
+        _c("acceptance_rate_min", "double", "认可度下限", "acceptance threshold applied"),
+        _c("passes_acceptance_rate", "boolean", "认可度达标", "acceptance above its threshold"),
+        shared("exited_sample_income"),
+        _c(
+            "verdict",
+            "varchar",
+            "评估结论",
+            "meets (all four pass), fails (any fails), "
+            "insufficient_data (none fails, a rate could not be computed)",
+        ),
+    ),
+)
+
+SURVEY_HOUSEHOLD_INCOME = Table(
+    name="survey_household_income",
+    layer="marts",
+    grain=("batch_id", "survey_id"),
+    description=(
+        "One row per accepted survey questionnaire: net income, per-capita net income and "
+        "whether the household meets the income line, the guarantees and the standard."
+    ),
+    columns=(
+        shared("batch_id"),
+        shared("survey_id"),
+        shared("agency_code"),
+        _c("county_code", "varchar", "县代码", "county surveyed"),
+        shared("village_code"),
+        shared("sample_frame"),
+        shared("household_id"),
+        shared("household_size"),
+        _c(
+            "net_income",
+            "decimal(18,2)",
+            "家庭纯收入",
+            "wage + operating + property + transfer - production cost, yuan per year",
+        ),
+        shared("per_capita_net_income"),
+        *(_c(name, "boolean", *SECURE_LABELS[name]) for name in SECURE_LABELS),
+        _c(
+            "meets_income_line",
+            "boolean",
+            "收入达标",
+            "per-capita net income >= the poverty line",
+        ),
+        _c(
+            "meets_guarantees",
+            "boolean",
+            "两不愁三保障及饮水安全达标",
+            "all of the two no-worries, three guarantees and safe water",
+        ),
+        _c("meets_standard", "boolean", "达到脱贫标准", "meets income line and guarantees"),
+        _c("acceptance", "varchar", "认可度", "accept / not_accept / unsure"),
+    ),
+)
+
+GUARANTEE_COMPLIANCE = Table(
+    name="guarantee_compliance",
+    layer="marts",
+    grain=("batch_id", "county_code", "indicator"),
+    description="Per county and indicator: surveyed households judged and those meeting it.",
+    columns=(
+        shared("batch_id"),
+        _c("county_code", "varchar", "县代码", "county assessed"),
+        _c(
+            "indicator",
+            "varchar",
+            "指标",
+            "food, clothing, education, medical, housing, water or income",
+        ),
+        _c("households", "bigint", "户数", "households judged (exited and non_registered frames)"),
+        _c("households_secure", "bigint", "达标户数", "households meeting the indicator"),
+        _c("rate", "double", "达标率", "households_secure / households"),
+    ),
+)
+
+BATCH_SUMMARY = Table(
+    name="batch_summary",
+    layer="marts",
+    grain=("batch_id",),
+    description="One row per batch: the press-release figures.",
+    columns=(
+        shared("batch_id"),
+        shared("province_code"),
+        shared("province_name"),
+        shared("assessment_year"),
+        shared("poverty_line_yuan"),
+        _c("counties_assessed", "bigint", "评估县数", "counties in the exit batch"),
+        _c("counties_meeting", "bigint", "达标县数", "counties whose verdict is meets"),
+        shared("surveyed_households", "surveyed households of the batch, every frame"),
+        shared("accepting_households"),
+        _c(
+            "acceptance_rate",
+            "double",
+            "群众认可度",
+            "群众认可度 pooled over the batch's surveyed households",
+        ),
+        _c(
+            "mean_county_acceptance",
+            "double",
+            "平均群众认可度",
+            "mean of the county acceptance rates",
+        ),
+        shared("exited_sample_income", "exited_sample_income over the batch's exited frame, yuan"),
+        _c(
+            "income_over_line",
+            "double",
+            "高于贫困线",
+            "exited_sample_income - poverty line, yuan",
+        ),
+        _c(
+            "province_registry_income",
+            "double",
+            "全省建档立卡户人均纯收入",
+            "member-weighted average recorded income of all registered households, yuan",
+        ),
+        _c(
+            "income_over_province",
+            "double",
+            "高于全省平均",
+            "exited_sample_income - province_registry_income, yuan",
+        ),
+        _c("poverty_counties", "bigint", "贫困县数", "national poverty counties of the province"),
+        _c(
+            "poverty_counties_exited",
+            "bigint",
+            "已摘帽贫困县数",
+            "poverty counties exited earlier plus this batch's meets",
+        ),
+    ),
+)
+
+RECTIFICATION_LIST = Table(
+    name="rectification_list",
+    layer="marts",
+    grain=("batch_id", "survey_id"),
+    description=(
+        "Surveyed households of the exited and non_registered frames not meeting the standard, "
+        "with the conditions they fail. No name, no id number."
+    ),
+    columns=(
+        shared("batch_id"),
+        shared("survey_id"),
+        _c("county_code", "varchar", "县代码", "county surveyed"),
+        shared("village_code"),
+        shared("household_id"),
+        shared("sample_frame"),
+        shared("household_size"),
+        shared("per_capita_net_income"),
+        *(_c(f"fails_{name}", "boolean", *FAIL_LABELS[name]) for name in FAIL_LABELS),
+        _c(
+            "failed_conditions",
+            "varchar",
+            "未达标项",
+            "the conditions the household fails, comma-separated",
+        ),
+    ),
+)
+
+COMPUTED_TABLES = (
+    REGISTRY_HOUSEHOLD_PERSONS,
+    COUNTY_REGISTRY_PERSONS,
+    COUNTY_SURVEY_FRAMES,
+    COUNTY_ASSESSMENT,
+    SURVEY_HOUSEHOLD_INCOME,
+    GUARANTEE_COMPLIANCE,
+    BATCH_SUMMARY,
+    RECTIFICATION_LIST,
+)
+
+TABLES: dict[str, Table] = {
+    table.name: table
+    for table in (
+        BATCH_MANIFEST,
+        *(raw_table(raw) for raw in RAW_TABLES),
+        REJECTED_ROWS,
+        *(staging_table(raw) for raw in RAW_TABLES),
+        *COMPUTED_TABLES,
+    )
+}
+PUBLISHED_TABLES: list[str] = sorted(name for name, table in TABLES.items() if table.published)
+
+
+def ddl(table: Table) -> str:
+    """`create table` with the registry's columns and types (test fixtures build from it)."""
+    columns = ",\n    ".join(f'"{column.name}" {column.dtype}' for column in table.columns)
+    return f'create table "{table.name}" (\n    {columns}\n);'
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def comment_statements(table: Table) -> list[str]:
+    """DuckDB `comment on` the table and each column: what `describe` and SQL clients show."""
+    statements = [f'comment on table "{table.name}" is {_quote(table.description)}']
+    for column in table.columns:
+        text = f"{column.label_zh}: {column.description}" if column.label_zh else column.description
+        statements.append(f'comment on column "{table.name}"."{column.name}" is {_quote(text)}')
+    return statements

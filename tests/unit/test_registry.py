@@ -1,0 +1,115 @@
+"""The table registry: every table the pipeline writes is described once, and what is built
+matches it (columns, order, types, grain)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipeline.contracts import table_problems
+from pipeline.schemas.fields import RAW_TABLES
+from pipeline.schemas.names import layer_name
+from pipeline.schemas.registry import PUBLISHED_TABLES, TABLES, comment_statements, ddl
+from pipeline.sql_models import load_models
+from tests.unit.sql.mart_batch import MANIFEST, build_marts
+
+
+@pytest.fixture(scope="module")
+def marts():
+    return build_marts(MANIFEST)
+
+
+def test_registry__every_sql_model_is_registered_in_its_layer():
+    for name, model in load_models().items():
+        assert name in TABLES, name
+        assert TABLES[name].layer == model.layer, name
+
+
+def test_registry__published_tables_are_the_public_marts_and_the_quarantine():
+    public = {n for n, m in load_models().items() if m.layer == "marts" and not n.startswith("_")}
+    assert set(PUBLISHED_TABLES) == public | {"rejected_rows"}
+
+
+def test_registry__one_rule_names_every_layer_of_a_raw_file():
+    for raw in RAW_TABLES:
+        assert raw.asset == layer_name(raw.name, "raw") == f"raw_{raw.name}"
+        assert raw.staging == layer_name(raw.name, "staging") == f"stg_{raw.name}"
+        assert raw.asset in TABLES and raw.staging in TABLES
+
+
+def test_registry__every_column_has_a_label_and_a_description():
+    for table in TABLES.values():
+        assert table.description and table.grain, table.name
+        assert set(table.grain) <= set(table.column_names), table.name
+        assert len(set(table.column_names)) == len(table.columns), table.name
+        for column in table.columns:
+            assert column.label_zh and column.description, (table.name, column.name)
+
+
+def test_registry__descriptions_are_per_table():
+    # One flat dictionary used to describe county_code as "county surveyed" everywhere.
+    assessed = TABLES["county_assessment"].column("county_code").description
+    surveyed = TABLES["survey_household_income"].column("county_code").description
+    assert "assessed" in assessed and "surveyed" in surveyed
+
+
+def test_registry__personal_data_stays_out_of_staging_and_marts():
+    for table in TABLES.values():
+        personal = [column.name for column in table.columns if column.personal]
+        if table.layer == "raw" and table.name != "batch_manifest":
+            continue
+        assert not personal, table.name
+    assert TABLES["raw_registry_members"].column("id_number").personal
+
+
+def test_registry__thresholds_named_by_indicator_in_manifest_and_marts():
+    manifest = set(TABLES["batch_manifest"].column_names)
+    county = set(TABLES["county_assessment"].column_names)
+    for name in ("wrong_exit_rate_max", "missed_rate_max", "acceptance_rate_min"):
+        assert name in manifest and name in county
+    assert not [name for name in county if name.endswith("_threshold")]
+
+
+def test_marts__every_model_built_matches_the_registry(marts):
+    for name, model in load_models().items():
+        if model.layer == "marts":
+            assert table_problems(marts, TABLES[name]) == [], name
+
+
+def test_contract__a_drifted_table_is_named_with_what_differs():
+    con = duckdb.connect()
+    table = TABLES["guarantee_compliance"]
+    con.execute(ddl(table))
+    assert table_problems(con, table) == []
+    con.execute("alter table guarantee_compliance alter rate type decimal(5,4)")
+    con.execute("alter table guarantee_compliance add column extra integer")
+    problems = table_problems(con, table)
+    assert "unexpected column extra" in problems
+    assert "column rate is decimal(5,4), the registry says double" in problems
+
+
+def test_contract__a_repeated_grain_fails():
+    con = duckdb.connect()
+    table = TABLES["guarantee_compliance"]
+    con.execute(ddl(table))
+    row = "('b', '520101', 'food', 1, 1, 1.0)"
+    con.execute(f"insert into guarantee_compliance values {row}, {row}")
+    assert table_problems(con, table) == [
+        "1 values of the grain (batch_id, county_code, indicator) are held by several rows"
+    ]
+
+
+def test_comments__every_column_commented_in_duckdb():
+    con = duckdb.connect()
+    table = TABLES["county_assessment"]
+    con.execute(ddl(table))
+    for statement in comment_statements(table):
+        con.execute(statement)
+    comments = dict(
+        con.execute(
+            "select column_name, comment from duckdb_columns() "
+            "where table_name = 'county_assessment'"
+        ).fetchall()
+    )
+    assert comments["wrong_exit_rate"].startswith("错退率: ")
+    assert all(comments[name] for name in table.column_names)
