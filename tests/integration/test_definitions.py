@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 
 from pipeline.definitions import defs
+from pipeline.schemas.registry import TABLES
 from pipeline.sql_models import load_models
 
 # Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
@@ -65,7 +66,8 @@ def test_groups__are_the_layers(graph):
 
 def test_schema_checks__are_blocking_on_staging(graph):
     checks = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys}
-    assert set(checks) == {
+    schema_checks = {name: spec for name, spec in checks.items() if name.endswith("_schema")}
+    assert set(schema_checks) == {
         "counties_schema",
         "registry_households_schema",
         "registry_members_schema",
@@ -73,6 +75,23 @@ def test_schema_checks__are_blocking_on_staging(graph):
     }
     assert all(spec.blocking for spec in checks.values())
     assert checks["registry_members_schema"].asset_key == dg.AssetKey("stg_registry_members")
+
+
+def test_registry_checks__block_every_staging_and_mart_asset(graph):
+    checked = {
+        key.asset_key.to_user_string()
+        for key in graph.asset_check_keys
+        if key.name == "matches_registry"
+    }
+    models = {name for name, model in load_models().items()}
+    assert checked == models | {"rejected_rows"}
+    assert all(graph.get_check_spec(key).blocking for key in graph.asset_check_keys)
+
+
+def test_column_schemas__come_from_the_registry_on_every_table_asset(graph):
+    for name, table in TABLES.items():
+        schema = graph.get(dg.AssetKey(name)).metadata["dagster/column_schema"]
+        assert [column.name for column in schema.columns] == table.column_names, name
 
 
 def test_dagster_definitions_validate__passes():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from pipeline.definitions import defs
+from pipeline.sql_models import load_models
 from tests.batch_builder import write_batch
 from tests.integration.test_privacy_and_warnings import run_job
 
@@ -13,14 +15,24 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def materializations(tmp_path_factory):
+def result(tmp_path_factory):
     root = tmp_path_factory.mktemp("metadata")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("POVEXIT_RAW_DIR", str(root / "raw"))
         patch.setenv("POVEXIT_MARTS_DIR", str(root / "marts"))
         write_batch(root / "raw")
-        result = run_job("test-2020")
-    assert result.success
+        done = run_job("test-2020")
+    assert done.success
+    return done
+
+
+@pytest.fixture(scope="module")
+def checks(result):
+    return result.get_asset_check_evaluations()
+
+
+@pytest.fixture(scope="module")
+def materializations(result):
     return {
         m.asset_key.to_user_string(): m.metadata
         for m in result.get_asset_materialization_events()
@@ -47,11 +59,22 @@ def test_column_lineage__follows_the_sql_back_to_staging(materializations):
     assert dep == dg.TableColumnDep(dg.AssetKey("raw_registry_households"), "household_size")
 
 
-def test_column_schema__describes_the_spec_columns(materializations):
-    schema = materializations["county_assessment"]["dagster/column_schema"].value
+def test_column_schema__describes_the_spec_columns():
+    graph = defs.resolve_asset_graph()
+    schema = graph.get(dg.AssetKey("county_assessment")).metadata["dagster/column_schema"]
     columns = {column.name: column for column in schema.columns}
     assert "错退率" in columns["wrong_exit_rate"].description
     assert columns["verdict"].type == "varchar"
+    # described per table: the same code is a county assessed here, a county surveyed there
+    assert "assessed" in columns["county_code"].description
+    survey = graph.get(dg.AssetKey("survey_household_income")).metadata["dagster/column_schema"]
+    assert "surveyed" in {c.name: c for c in survey.columns}["county_code"].description
+
+
+def test_registry_checks__pass_on_a_good_batch(checks):
+    registry = [e for e in checks if e.check_name == "matches_registry"]
+    assert len(registry) == len(load_models()) + 1  # every SQL model and rejected_rows
+    assert all(e.passed for e in registry), [e.description for e in registry if not e.passed]
 
 
 def test_county_assessment__carries_the_verdict_table(materializations):
