@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 
@@ -234,3 +235,16 @@ def test_run__several_batches_in_parallel_all_reach_the_marts(folders, batch):
     with duckdb.connect(str(marts / "exit_assessment.duckdb"), read_only=True) as con:
         published = con.execute("select batch_id from batch_summary order by 1").fetchall()
     assert published == [("east-2020",), ("north-2020",), ("south-2020",)]
+
+
+def test_run__flags_reach_the_definitions_as_resource_config(tmp_path, batch, monkeypatch):
+    # Environment set to other folders: the flags must win, and must not be written into the
+    # environment (a later run in the same process would inherit them).
+    monkeypatch.setenv("POVEXIT_RAW_DIR", str(tmp_path / "elsewhere-raw"))
+    monkeypatch.setenv("POVEXIT_MARTS_DIR", str(tmp_path / "elsewhere-marts"))
+    raw, marts = tmp_path / "raw", tmp_path / "marts"
+    write_batch(raw, batch)
+    assert main(["run", "--batch", "test-2020", "--raw", str(raw), "--marts", str(marts)]) == 0
+    assert (marts / "exit_assessment.duckdb").is_file()
+    assert not (tmp_path / "elsewhere-marts").exists()
+    assert os.environ["POVEXIT_MARTS_DIR"] == str(tmp_path / "elsewhere-marts")
