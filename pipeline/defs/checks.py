@@ -14,21 +14,18 @@ from pipeline.defs.resources import PovexitPaths
 from pipeline.findings import failing_rows_by_rule, warnings
 from pipeline.manifest import quarantine_share_max
 from pipeline.schemas.fields import RAW_TABLES, RawTable
-from pipeline.schemas.raw import SCHEMAS
 
 
 def schema_check(table: RawTable) -> dg.AssetChecksDefinition:
-    schema = SCHEMAS[table.name]
-
     @dg.asset_check(
         asset=table.staging,
         name=f"{table.name}_schema",
         blocking=True,
         partitions_def=BATCH_PARTITIONS,
         description=(
-            f"Rows of {table.name} failing the pandera schema '{schema.name}' stay within the "
-            "batch's quarantine_share_max, rows read = rows accepted + rows rejected, and the "
-            "file's lines = header + blank lines + the lines of those rows."
+            f"Rows of {table.name} failing its pandera schema (pipeline/schemas/raw.py) stay "
+            "within the batch's quarantine_share_max, rows read = rows accepted + rows "
+            "rejected, and the file's lines = header + blank lines + the lines of those rows."
         ),
     )
     def _check(context: dg.AssetCheckExecutionContext, paths: PovexitPaths):
