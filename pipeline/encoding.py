@@ -97,10 +97,7 @@ def detect_encoding(path: Path) -> str:
         _check_utf8(path)
         return "utf-8"
     except _NulByte as fault:
-        raise InputError(
-            f"{path}: line {_line_at(path, fault.offset)}: a NUL byte, which no text export "
-            f"holds (UTF-16, or not a text file); {_FIX}"
-        ) from None
+        raise nul_byte_error(path, fault.offset) from None
     except _Undecodable as fault:
         line = _line_at(path, fault.offset)
         not_utf8 = f"byte 0x{fault.byte:02X} is not UTF-8"
@@ -121,6 +118,44 @@ def detect_encoding(path: Path) -> str:
         f"{path}: line {line}: neither UTF-8 nor plausible GB18030 "
         f"({not_utf8}; read as GB18030, {as_gb}); {_FIX}"
     )
+
+
+def nul_byte_error(path: Path, offset: int, read_from: Path | None = None) -> InputError:
+    """The refusal of a file holding a NUL byte at stream `offset` of `read_from` (the file
+    itself, or its UTF-8 copy, whose lines are the file's)."""
+    line = _line_at(read_from or path, offset)
+    return InputError(
+        f"{path}: line {line}: a NUL byte, which no text export holds (UTF-16, or not a text "
+        f"file); {_FIX}"
+    )
+
+
+def transcode_to_utf8(path: Path, encoding: str, target: Path) -> None:
+    """Write the text of `path` (plain or `.gz`), decoded from `encoding`, to `target` as
+    plain UTF-8, in one streaming pass.
+
+    DuckDB reads UTF-8 only, so a GB18030 file is read through this copy. Line breaks, quotes
+    and commas are single bytes in both encodings and are never part of a multi-byte
+    character, so the copy has the same lines, rows and fields as the file. The copy is
+    written beside `target` and renamed into place: a reader never sees half of one.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    partial = target.with_name(f"{target.name}.partial")
+    end = 0
+    try:
+        with partial.open("wb") as out:
+            for chunk in _chunks(path):
+                end += len(chunk)
+                out.write(_decode(decoder, chunk, end).encode("utf-8"))
+            out.write(_decode(decoder, b"", end, final=True).encode("utf-8"))
+    except _Undecodable:
+        # The whole file decoded when its encoding was decided: it has changed since.
+        partial.unlink(missing_ok=True)
+        raise InputError(f"{path}: changed during the run; run the batch again") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(target)
 
 
 def _chunks(path: Path) -> Iterator[bytes]:

@@ -1,32 +1,60 @@
 """Raw files of a batch into the warehouse, as text, with each row's source line number.
 
-Reading is streamed (`pipeline.readers`) so a file of millions of rows never sits in memory at
-once. Headers may be the canonical names or the Chinese labels of SPEC section 1; values are
-mapped to their canonical spelling as they are loaded (`pipeline.schemas.values`). Names are
-not read at all: they are used for nothing, so they never leave the file. A row with the wrong
-number of fields is kept aside with its line number and becomes a quarantined row. Beside the
-rows, the report keeps how the file's lines were spent (`pipeline.lines`: header, blank lines,
-rows spanning several lines) for the line balance of `pipeline.accounting`; a table with no
-data row at all is refused.
+A CSV file becomes a view over the file (`pipeline.raw_view`): DuckDB reads it each time a
+later step queries it, so nothing is copied into the database and memory stays flat. An Excel
+sheet (small by nature) is copied into a table, block by block (`pipeline.readers`). Headers
+may be the canonical names or the Chinese labels of SPEC section 1; values are mapped to their
+canonical spelling as they are read (`pipeline.schemas.values`). Names are not read at all:
+they are used for nothing, so they never leave the file. A row with the wrong number of fields
+is kept aside with its line number and becomes a quarantined row. Beside the rows, the report
+keeps how the file's lines were spent (`pipeline.lines`: header, blank lines, rows spanning
+several lines) for the line balance of `pipeline.accounting`; a table with no data row at all
+is refused.
+
+A view reads its file again at every query, so the file must not change until the batch's run
+is over: the report records what each file was when it was read (`FileStamp`), and
+`check_sources_unchanged` holds the files to it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from pipeline.errors import InputError
 from pipeline.privacy import mask_value
-from pipeline.readers import SUFFIXES, Source, open_source
+from pipeline.raw_view import NotUtf8, create_raw_view, drop_relation
+from pipeline.readers import SUFFIXES, Source, open_source, sheet_blocks
 from pipeline.schemas.fields import RawTable
 from pipeline.schemas.values import normalize_sql
 
 
+@dataclass(frozen=True)
+class FileStamp:
+    """A file as it was when read: a file rewritten in place changes its size or modification
+    time, and one replaced by another (a copy, a rename) its inode."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+def file_stamp(path: Path) -> FileStamp | None:
+    """The stamp of `path` now; None when it is gone."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return FileStamp(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
 @dataclass
 class IngestReport:
-    """What reading one file found; stored beside the raw table for the checks."""
+    """What reading one file found; stored beside the raw relation for the checks."""
 
     source_table: str
     source_file: str
@@ -39,6 +67,8 @@ class IngestReport:
     physical_lines: int = 0
     header_lines: int = 1
     multiline: list[tuple[int, int]] = field(default_factory=list)  # (line, lines spanned)
+    # The files the raw relation reads (the file, and its UTF-8 copy if it has one), as read.
+    files_read: list[FileStamp] = field(default_factory=list)
 
 
 def find_source(batch_dir: Path, table: RawTable) -> Path:
@@ -91,34 +121,92 @@ def canonical_header(path: Path, header: list[str], table: RawTable) -> tuple[li
 
 
 def open_table(batch_dir: Path, table: RawTable) -> tuple[Source, list[str], list[str]]:
-    """The table's file opened, its header mapped: everything that can fail before rows."""
+    """The table's file opened (its encoding decided on the whole file), its header mapped:
+    everything that can make the file unusable, found before any row is read."""
     source = open_source(find_source(batch_dir, table))
     names, extras = canonical_header(source.path, source.header, table)
     return source, names, extras
 
 
-def create_raw_table(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
-    columns = ", ".join(f'"{fld.name}" varchar' for fld in table.loaded_fields)
-    con.execute(f'create or replace table "{table.asset}" (line_number bigint, {columns})')
+def ingest(
+    con: duckdb.DuckDBPyConnection, batch_dir: Path, table: RawTable, scratch_dir: Path
+) -> IngestReport:
+    """Make `table.asset` the raw relation of the table's file; returns what was read.
+
+    Args:
+        scratch_dir: a folder of the batch's own for copies of its files (a GB18030 file is
+            read through a UTF-8 copy there); created if missing.
+    """
+    path = find_source(batch_dir, table)
+    before = file_stamp(path)
+    scratch_dir.mkdir(parents=True, exist_ok=True)
+    if path.name.endswith(".xlsx"):
+        report = _ingest_sheet(con, path, table)
+    else:
+        report = _ingest_csv(con, path, table, scratch_dir / f"{table.name}.csv")
+    if before is None or file_stamp(path) != before:
+        raise InputError(f"{path}: changed during the run; run the batch again")
+    report.files_read.insert(0, before)
+    if report.rows_read == 0:
+        # A verdict from an empty registry or survey would be a verdict about nothing.
+        raise InputError(f"{path}: no data rows (only a header)")
+    return report
 
 
-def ingest(con: duckdb.DuckDBPyConnection, batch_dir: Path, table: RawTable) -> IngestReport:
-    """Load one raw file into table `table.asset`; returns what was read."""
-    source, names, extras = open_table(batch_dir, table)
-    report = IngestReport(table.name, source.path.name, source.encoding, extra_columns=extras)
+def _ingest_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, table: RawTable, copy_path: Path
+) -> IngestReport:
+    """A CSV file as a view. Its encoding is taken from the header line when that is UTF-8,
+    and DuckDB's read of the whole file confirms it; only a file that is not UTF-8 after all
+    pays for the decision on the whole file (`pipeline.encoding`)."""
+    source = open_source(path, whole_file=False)
+    try:
+        return _csv_view(con, source, table, copy_path)
+    except NotUtf8:
+        if source.encoding_checked:
+            raise InputError(f"{path}: unreadable as CSV (not UTF-8 to DuckDB)") from None
+    source = open_source(path)
+    try:
+        return _csv_view(con, source, table, copy_path)
+    except NotUtf8:
+        # Python's decoder took the whole file for UTF-8; DuckDB's did not.
+        raise InputError(f"{path}: unreadable as CSV (not UTF-8 to DuckDB)") from None
+
+
+def _csv_view(
+    con: duckdb.DuckDBPyConnection, source: Source, table: RawTable, copy_path: Path
+) -> IngestReport:
+    names, extras = canonical_header(source.path, source.header, table)
+    read = create_raw_view(con, table, source.path, source.encoding, names, copy_path)
+    line_map = read.line_map
+    report = IngestReport(
+        table.name,
+        source.path.name,
+        source.encoding,
+        rows_read=read.rows_read,
+        blank_lines=read.blank_lines,
+        malformed=read.malformed,
+        extra_columns=extras,
+        physical_lines=line_map.physical_lines,
+        header_lines=line_map.header_lines,
+        multiline=[(line, span) for record, line, span in line_map.multiline if record > 1],
+    )
+    if read.copy is not None:
+        report.files_read.append(file_stamp(read.copy))
+    return report
+
+
+def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, table: RawTable) -> IngestReport:
+    """A workbook's first sheet, copied into table `table.asset` block by block."""
+    source = open_source(path)
+    names, extras = canonical_header(path, source.header, table)
+    report = IngestReport(table.name, path.name, source.encoding, extra_columns=extras)
     create_raw_table(con, table)
-
-    def set_aside(line: int, fields_found: int, blank: bool) -> None:
-        if blank:
-            report.blank_lines += 1
-        else:
-            report.malformed.append((line, fields_found))
-
     keep = [fld.name for fld in table.loaded_fields]
     select = ", ".join(normalize_sql(fld, f'"{fld.name}"') for fld in table.loaded_fields)
-    # An empty line or row parses as empty fields: it is no row, so it is not kept.
+    # An empty row parses as empty cells: it is no row, so it is not kept.
     not_blank = " or ".join(f"trim(\"{name}\") <> ''" for name in keep)
-    for block in source.blocks(names, keep, set_aside):
+    for block in sheet_blocks(source, names, keep):
         con.register("_ingest_chunk", block)
         inserted = con.execute(
             f'insert into "{table.asset}" select line_number, {select} '
@@ -127,19 +215,39 @@ def ingest(con: duckdb.DuckDBPyConnection, batch_dir: Path, table: RawTable) -> 
         con.unregister("_ingest_chunk")
         report.rows_read += inserted
         report.blank_lines += block.num_rows - inserted
-    report.rows_read += len(report.malformed)
     line_map = source.line_map
     report.physical_lines = line_map.physical_lines
     report.header_lines = line_map.header_lines
     report.blank_lines += line_map.leading_blank_lines
-    report.multiline = [(line, span) for record, line, span in line_map.multiline if record > 1]
-    if report.rows_read == 0:
-        # A verdict from an empty registry or survey would be a verdict about nothing.
-        raise InputError(f"{source.path}: no data rows (only a header)")
     return report
 
 
-REPORT_TABLES_DDL = """
+def create_raw_table(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
+    drop_relation(con, table.asset)
+    columns = ", ".join(f'"{fld.name}" varchar' for fld in table.loaded_fields)
+    con.execute(f'create table "{table.asset}" (line_number bigint, {columns})')
+
+
+def check_sources_unchanged(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise if a file a raw relation reads is not what it was when it was read: a view over a
+    changed file would give later steps rows the earlier ones never saw.
+
+    Raises:
+        InputError: naming the first file that changed (or is gone).
+    """
+    try:
+        rows = con.execute("select files_read from _ingest_reports order by source_table")
+        stamps = [FileStamp(**stamp) for (files,) in rows.fetchall() for stamp in files]
+    except (duckdb.CatalogException, duckdb.BinderException):
+        # Nothing read yet, or reports of an earlier version, whose raw relations were tables.
+        return
+    for stamp in stamps:
+        if file_stamp(Path(stamp.path)) != stamp:
+            raise InputError(f"{stamp.path}: changed during the run; run the batch again")
+
+
+FILE_STAMP_TYPE = "struct(path varchar, size bigint, mtime_ns bigint, inode bigint)"
+REPORT_TABLES_DDL = f"""
 create table if not exists _ingest_reports (
     source_table varchar primary key,
     source_file varchar,
@@ -148,7 +256,8 @@ create table if not exists _ingest_reports (
     blank_lines bigint,
     extra_columns varchar[],
     physical_lines bigint,
-    header_lines integer
+    header_lines integer,
+    files_read {FILE_STAMP_TYPE}[]
 );
 create table if not exists _multiline_rows (
     source_table varchar,
@@ -172,7 +281,7 @@ def store_report(con: duckdb.DuckDBPyConnection, report: IngestReport, fields_ex
         select count(*) = 1 from duckdb_tables() where table_name = '_ingest_reports'
         and not exists (
             select 1 from duckdb_columns()
-            where table_name = '_ingest_reports' and column_name = 'header_lines'
+            where table_name = '_ingest_reports' and column_name = 'files_read'
         )
         """
     ).fetchone()[0]
@@ -182,7 +291,7 @@ def store_report(con: duckdb.DuckDBPyConnection, report: IngestReport, fields_ex
     for name in ("_ingest_reports", "_malformed_rows", "_multiline_rows"):
         con.execute(f"delete from {name} where source_table = ?", [report.source_table])
     con.execute(
-        "insert into _ingest_reports values (?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into _ingest_reports values (?, ?, ?, ?, ?, ?, ?, ?, ?::{FILE_STAMP_TYPE}[])",
         [
             report.source_table,
             report.source_file,
@@ -192,18 +301,20 @@ def store_report(con: duckdb.DuckDBPyConnection, report: IngestReport, fields_ex
             report.extra_columns,
             report.physical_lines,
             report.header_lines,
+            [asdict(stamp) for stamp in report.files_read],
         ],
     )
+    # Lists unnested in one statement: a file can have many malformed rows, and a row at a
+    # time through executemany takes minutes for a million.
     if report.multiline:
-        con.executemany(
-            "insert into _multiline_rows values (?, ?, ?)",
-            [(report.source_table, line, span) for line, span in report.multiline],
+        lines, spans = zip(*report.multiline, strict=True)
+        con.execute(
+            "insert into _multiline_rows select ?, unnest(?::bigint[]), unnest(?::integer[])",
+            [report.source_table, list(lines), list(spans)],
         )
     if report.malformed:
-        con.executemany(
-            "insert into _malformed_rows values (?, ?, ?, ?, ?)",
-            [
-                (report.source_table, report.source_file, line, found, fields_expected)
-                for line, found in report.malformed
-            ],
+        lines, found = zip(*report.malformed, strict=True)
+        con.execute(
+            "insert into _malformed_rows select ?, ?, unnest(?::bigint[]), unnest(?::integer[]), ?",
+            [report.source_table, report.source_file, list(lines), list(found), fields_expected],
         )

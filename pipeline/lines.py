@@ -1,13 +1,18 @@
-"""A CSV file's physical lines, counted without the CSV parser: how many, and where rows start.
+"""A CSV file's physical lines, counted without a CSV parser: how many, and where rows start.
 
-The parser (`pipeline.readers`) numbers rows, not lines. A quoted field holding a line break
-makes one row span two lines, and an unclosed quote makes one row swallow the rest of the file.
-This pass reads the bytes once, counts every line break, and follows quotes the way RFC 4180
-readers do (a quote opens a field only at the field's start; `""` inside a quoted field is a
-quote). It gives the first line of every row, the rows that span several lines, and refuses
-a file whose quoting cannot be trusted: a quote still open at the end of the file, a quoted
-field that runs over what looks like whole rows, or a row spanning lines whose field count is
-not the header's (a quote left open until another quote happened to close it).
+The raw view (`pipeline.raw_sql`) reads a file as lines and needs to know which of them a
+quoted field holding a line break joins into one row; an unclosed quote would make one row
+swallow the rest of the file. This pass reads the bytes once, counts every line break, and
+follows quotes the way RFC 4180 readers do (a quote opens a field only at the field's start;
+`""` inside a quoted field is a quote). It gives the first line of every row, the rows that
+span several lines, and refuses a file whose quoting cannot be trusted: a quote still open at
+the end of the file, a quoted field that runs over what looks like whole rows, a row spanning
+lines whose field count is not the header's (a quote left open until another quote happened
+to close it), or a carriage return that is not part of a line end.
+
+Runs of lines without a quote are counted in bulk (numpy over the block), so the pass costs
+Python work only for the lines that hold a quote. It is only run on files that hold a quote
+or a carriage return at all (`pipeline.survey`): other files' lines are DuckDB's lines.
 
 It works on bytes: `"`, `,`, `\\r` and `\\n` are never part of a multi-byte character in UTF-8
 or GB18030, so the same pass serves both encodings.
@@ -106,26 +111,53 @@ class _Scanner:
         self.delimiters = 0  # of that row so far, outside quotes
         self.quoted_delimiters = 0  # inside its open quote so far
 
-    def fast(self, body: bytes) -> bool:
-        """Count a block of whole lines in one go when nothing in it needs a closer look."""
-        if self.open_since is not None or b'"' in body:
-            return False
-        if body.count(b"\r") != body.count(b"\r\n"):
-            return False
-        lines = body.count(b"\n")
+    def _bare_return(self, number: int) -> InputError:
+        return InputError(
+            f"{self.path}: line {number}: a bare carriage return inside the line "
+            "(line ends must be \\n or \\r\\n)"
+        )
+
+    def plain_lines(self, body: bytes, start: int, end: int) -> None:
+        """Count the whole lines of `body[start:end]` in one go: they hold no quote and start
+        outside one, so only their number and their carriage returns matter."""
+        if start == end:
+            return
+        data = np.frombuffer(body, dtype=np.uint8, count=end - start, offset=start)
+        if body.find(b"\r", start, end) >= 0:
+            returns = np.flatnonzero(data == 0x0D)
+            # The piece ends with a line feed, so every return has a byte after it.
+            bare = returns[data[returns + 1] != 0x0A]
+            if bare.size:
+                before = int(np.count_nonzero(data[: bare[0]] == 0x0A))
+                raise self._bare_return(self.map.physical_lines + before + 1)
+        lines = int(np.count_nonzero(data == 0x0A))
         self.map.physical_lines += lines
         self.map.records += lines
-        return True
+
+    def block(self, body: bytes) -> None:
+        """Feed a block of whole lines (ending with a line feed). Runs of lines without a quote
+        are counted in bulk; a line with a quote, or inside an open one, is followed exactly."""
+        position = 0
+        while position < len(body):
+            if self.open_since is None:
+                quote = body.find(b'"', position)
+                if quote < 0:
+                    self.plain_lines(body, position, len(body))
+                    return
+                line_start = body.rfind(b"\n", position, quote) + 1
+                if line_start > position:
+                    self.plain_lines(body, position, line_start)
+                    position = line_start
+            line_end = body.index(b"\n", position)
+            self.line(body[position:line_end])
+            position = line_end + 1
 
     def line(self, line: bytes) -> None:
         self.map.physical_lines += 1
         number = self.map.physical_lines
         if self.open_since is None:
             if b"\r" in line.removesuffix(b"\r"):
-                raise InputError(
-                    f"{self.path}: line {number}: a bare carriage return inside the line "
-                    "(line ends must be \\n or \\r\\n)"
-                )
+                raise self._bare_return(number)
             if b'"' in line:
                 still_open, self.delimiters, body = _follow_quotes(line, in_quote=False)
                 if still_open:
@@ -197,9 +229,7 @@ def scan_lines(stream: BinaryIO, path, fields_expected: int) -> LineMap:
             carry = data
             continue
         body, carry = data[: cut + 1], data[cut + 1 :]
-        if not scanner.fast(body):
-            for line in body.split(b"\n")[:-1]:
-                scanner.line(line)
+        scanner.block(body)
     if carry:
         scanner.line(carry)
     return scanner.finish()

@@ -1,173 +1,98 @@
-"""Reading one raw file, whatever form it arrived in, as blocks of text with line numbers.
+"""Opening one raw file, whatever form it arrived in: its header, its encoding, its sheet rows.
 
-CSV (UTF-8 with or without BOM, or GB18030/GBK, decided on the whole file by
-`pipeline.encoding`; plain or gzip) streams through pyarrow block by
-block; Excel (`.xlsx`, first sheet) through calamine. Every cell arrives as text: types are
-decided by validation, never guessed by a reader (a county code `052001` stays a string).
-Each row carries its line number in the source (the header is line 1; in a sheet, its row).
-A CSV line that does not parse as a row (wrong number of fields) is handed to `set_aside`
-with its line number instead of being dropped.
+A CSV file (UTF-8 with or without BOM, or GB18030/GBK; plain or gzip) is read by DuckDB as a
+view (`pipeline.raw_view`); here only its header line is read, and its encoding decided on the
+whole file (`pipeline.encoding`) or, where DuckDB's own read will check it, taken from the
+header line. An Excel workbook (`.xlsx`, first sheet) is read here through calamine, in blocks.
+Every cell arrives as text: types are decided by validation, never guessed by a reader (a
+county code `052001` stays a string). Each row carries its line number in the source (the
+header is line 1; in a sheet, its row).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import gzip
-import io
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook
 
 from pipeline.encoding import detect_encoding
 from pipeline.errors import InputError
-from pipeline.lines import LineMap, scan_lines
+from pipeline.lines import LineMap
 from pipeline.privacy import shown
 
 SUFFIXES = (".csv", ".csv.gz", ".xlsx")
-CSV_BLOCK_BYTES = 16 << 20
 SHEET_BLOCK_ROWS = 50_000
 
 
 @dataclass
 class Source:
-    """An opened raw file: its header cells and how to stream its rows.
+    """An opened raw file: its header cells and the encoding to read it with.
 
-    After `blocks` has been read to the end, `line_map` tells how the file's physical lines
-    were spent: the header, blank lines, and the rows (some spanning several lines).
+    `encoding_checked`: decided on the whole file. When False, the header line is UTF-8 and the
+    rest is yet to be read (DuckDB reads it as UTF-8, and says so if it is not).
+    Once `sheet_blocks` has read a sheet to the end, `line_map` tells how its rows were spent:
+    the header, blank rows, and the data rows.
     """
 
     path: Path
     encoding: str
     header: list[str]
+    encoding_checked: bool = True
     line_map: LineMap | None = None
 
-    def blocks(
-        self, names: list[str], keep: list[str], set_aside: Callable[[int, int, bool], None]
-    ) -> Iterator[pa.RecordBatch]:
-        """Record batches of the `keep` columns (header cells renamed to `names`), as text,
-        with a first column `line_number`."""
-        if self.encoding == "xlsx":
-            return _sheet_blocks(self, names, keep)
-        return _csv_blocks(self, names, keep, set_aside)
 
-
-def open_source(path: Path) -> Source:
+def open_source(path: Path, whole_file: bool = True) -> Source:
+    """Open a raw file: its header, and its encoding decided on the whole file, or (with
+    `whole_file=False`) taken from a header line that is UTF-8."""
     if path.name.endswith(".xlsx"):
         return Source(path, "xlsx", _sheet_header(path))
+    first = _first_line(path)
+    if not whole_file and _is_utf8_text(first):
+        return Source(path, "utf-8", _csv_header(first, "utf-8"), encoding_checked=False)
     encoding = detect_encoding(path)
-    return Source(path, encoding, _csv_header(path, encoding))
+    return Source(path, encoding, _csv_header(first, encoding))
 
 
 # --- CSV ----------------------------------------------------------------------------------
 
 
-def _open_bytes(path: Path):
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
+def _first_line(path: Path) -> bytes:
+    try:
+        with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as stream:
+            return stream.readline()
+    except (EOFError, zlib.error, OSError) as error:  # gzip.BadGzipFile is an OSError
+        if path.name.endswith(".gz") and not isinstance(error, FileNotFoundError):
+            raise InputError(f"{path}: truncated or corrupt gzip stream") from None
+        raise InputError(f"{path}: cannot be read ({type(error).__name__})") from None
 
 
-def _csv_header(path: Path, encoding: str) -> list[str]:
-    with _open_bytes(path) as stream:
-        text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
-        first = text.readline()
-    row = next(csv.reader([first.lstrip("\ufeff")]), [])
+def _is_utf8_text(line: bytes) -> bool:
+    """A header line in UTF-8 with something on it. An empty one, or one with a NUL byte, is
+    left to `detect_encoding`, which tells an empty file from a missing header and names the
+    NUL."""
+    if b"\x00" in line:
+        return False
+    try:
+        return bool(line.removeprefix(codecs.BOM_UTF8).decode("utf-8").strip())
+    except UnicodeDecodeError:
+        return False
+
+
+def _csv_header(first: bytes, encoding: str) -> list[str]:
+    # A carriage return ends the header line too (a file with bare CR line ends is refused
+    # when its lines are scanned; its header is still read as one line).
+    first = first.split(b"\r", 1)[0]
+    text = first.decode(encoding, errors="replace").lstrip("\ufeff")
+    row = next(csv.reader([text]), [])
     return [cell.strip() for cell in row]
-
-
-GZIP_FAULTS = (EOFError, gzip.BadGzipFile, zlib.error, OSError)
-
-
-def _line_map(source: Source) -> LineMap:
-    try:
-        with _open_bytes(source.path) as stream:
-            return scan_lines(stream, source.path, len(source.header))
-    except GZIP_FAULTS as error:
-        if source.path.name.endswith(".gz"):
-            raise InputError(f"{source.path}: truncated or corrupt gzip stream") from None
-        raise InputError(f"{source.path}: cannot be read ({type(error).__name__})") from None
-
-
-def _csv_blocks(source: Source, names, keep, set_aside) -> Iterator[pa.RecordBatch]:
-    path = source.path
-    # Lines are counted and quotes followed before parsing, without the parser: its row
-    # numbers become line numbers through this map, and a file it would misread stops here.
-    line_map = _line_map(source)
-    skipped: set[int] = set()  # record numbers (the header is record 1) set aside
-    pending: list[tuple[int, int, bool]] = []
-
-    def handler(row) -> str:
-        skipped.add(row.number)
-        pending.append((row.number, row.actual_columns, not row.text.strip()))
-        return "skip"
-
-    def flush_set_aside() -> None:
-        lines = line_map.first_lines([record for record, _, _ in pending])
-        for line, (_, fields_found, blank) in zip(lines, pending, strict=True):
-            set_aside(int(line), fields_found, blank)
-        pending.clear()
-
-    compression = "gzip" if path.name.endswith(".gz") else None
-    records_seen = 1  # the header
-    try:
-        reader = pacsv.open_csv(
-            pa.input_stream(str(path), compression=compression),
-            read_options=pacsv.ReadOptions(
-                encoding=source.encoding,
-                column_names=names,
-                skip_rows=1,
-                block_size=CSV_BLOCK_BYTES,
-                use_threads=False,
-            ),
-            parse_options=pacsv.ParseOptions(
-                newlines_in_values=bool(line_map.multiline),
-                ignore_empty_lines=False,
-                invalid_row_handler=handler,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                include_columns=keep,
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        next_record = 2
-        for block in reader:
-            records, next_record = _record_numbers(block.num_rows, next_record, skipped)
-            records_seen += block.num_rows
-            flush_set_aside()
-            yield pa.RecordBatch.from_arrays(
-                [pa.array(line_map.first_lines(records)), *block.columns],
-                names=["line_number", *keep],
-            )
-        flush_set_aside()
-    except (pa.ArrowInvalid, UnicodeDecodeError, *GZIP_FAULTS) as error:
-        # The parser's own message may quote row text (names, id numbers): say only what.
-        what = str(error).split(":")[0][:80]
-        raise InputError(f"{path}: unreadable as CSV ({what})") from None
-    records_seen += len(skipped)
-    if records_seen != line_map.records:
-        # Both read the same bytes; a disagreement means quoting or line ends the parser
-        # reads differently, and a row count that cannot be trusted.
-        raise InputError(
-            f"{path}: {line_map.records - 1} rows by its line breaks but "
-            f"{records_seen - 1} by the CSV parser; check its quotes and line ends"
-        )
-    source.line_map = line_map
-
-
-def _record_numbers(count: int, first: int, skipped: set[int]) -> tuple[np.ndarray, int]:
-    """The record numbers of the next `count` parsed rows, stepping over records set aside."""
-    if not skipped:
-        return np.arange(first, first + count, dtype=np.int64), first + count
-    candidates = np.arange(first, first + count + len(skipped), dtype=np.int64)
-    kept = candidates[~np.isin(candidates, np.fromiter(skipped, dtype=np.int64))][:count]
-    return kept, (int(kept[-1]) + 1 if count else first)
 
 
 # --- Excel --------------------------------------------------------------------------------
@@ -238,7 +163,9 @@ def _sheet_header(path: Path) -> list[str]:
     raise InputError(f"{path}: empty sheet (no header row)")
 
 
-def _sheet_blocks(source: Source, names, keep) -> Iterator[pa.RecordBatch]:
+def sheet_blocks(source: Source, names: list[str], keep: list[str]) -> Iterator[pa.RecordBatch]:
+    """Record batches of the `keep` columns (header cells renamed to `names`), as text, with a
+    first column `line_number` (the sheet's row)."""
     positions = [names.index(name) for name in keep]
     rows = _sheet_rows(source.path)
     line_map = LineMap()

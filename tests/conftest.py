@@ -34,7 +34,7 @@ def validate(tmp_path: Path, batch: dict):
     con = warehouse.connect(":memory:")
     manifest.store_manifest(con, manifest.read_manifest(folder))
     for table in RAW_TABLES:
-        report = ingest.ingest(con, folder, table)
+        report = ingest.ingest(con, folder, table, tmp_path / "sources")
         ingest.store_report(con, report, len(table.columns))
     validation.validate_batch(con, batch["manifest"]["batch_id"])
     return con

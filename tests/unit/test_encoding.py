@@ -304,3 +304,22 @@ def test_detect__utf16_without_a_byte_order_mark_is_named(tmp_path):
     data = "survey_id,agency_code\nS1,A1\n".encode("utf-16-le")
     message = refusal(write(tmp_path, "t.csv", data))
     assert "t.csv: line 1: a NUL byte" in message and "UTF-16" in message
+
+
+# --- The UTF-8 copy of a GB18030 file --------------------------------------------------------
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=TEXT, chunk=st.integers(1, 64), gz=st.booleans())
+def test_transcode__the_copy_is_the_text_whatever_the_chunks(
+    tmp_path, monkeypatch, text, chunk, gz
+):
+    monkeypatch.setattr(encoding, "CHUNK_BYTES", chunk)
+    data = text.encode("gb18030")
+    source = write(tmp_path, "t.csv.gz" if gz else "t.csv", gzip.compress(data) if gz else data)
+    copy = tmp_path / "copy.csv"
+    encoding.transcode_to_utf8(source, "gb18030", copy)
+    assert copy.read_bytes() == text.encode("utf-8")
+    assert not (tmp_path / "copy.csv.partial").exists()

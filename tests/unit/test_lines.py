@@ -86,12 +86,55 @@ def test_scan_lines__agrees_with_the_csv_module_on_any_quoted_file(rows, line_en
     assert list(line_map.first_lines(range(1, len(rows) + 2))) == expected_starts
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    lines=st.lists(
+        st.sampled_from(["a,b,c", "", '1,"x', 'y",3', '"p,q",r,s', "4,5,6", "7,8,9\r"]),
+        max_size=30,
+    ),
+    chunk=st.integers(1, 40),
+)
+def test_scan_lines__counts_the_same_whatever_the_chunks(lines, chunk):
+    """Runs of lines without a quote are counted in bulk, lines with one one by one: the map
+    must not depend on where the chunks (and so the runs) start and end."""
+    import pipeline.lines
+
+    data = "\n".join(["h1,h2,h3", *lines]).encode() + b"\n"
+    try:
+        whole = scan(data)
+    except InputError as error:
+        whole = str(error)
+    original = pipeline.lines.CHUNK_BYTES
+    pipeline.lines.CHUNK_BYTES = chunk
+    try:
+        try:
+            chunked = scan(data)
+        except InputError as error:
+            chunked = str(error)
+    finally:
+        pipeline.lines.CHUNK_BYTES = original
+    if isinstance(whole, str):
+        assert chunked == whole
+    else:
+        assert (chunked.physical_lines, chunked.records, chunked.multiline) == (
+            whole.physical_lines,
+            whole.records,
+            whole.multiline,
+        )
+
+
+def test_scan_lines__a_bare_carriage_return_after_quoted_lines_names_its_line():
+    data = b'a,b,c\n1,"x",3\n' + b"4,5,6\r\n" * 1000 + b"7,8\r9,x\n"
+    with pytest.raises(InputError, match=r"line 1003: a bare carriage return"):
+        scan(data)
+
+
 # --- through ingestion ------------------------------------------------------------------
 
 
 def _ingest(folder, table):
     con = warehouse.connect(":memory:")
-    report = ingest.ingest(con, folder, table)
+    report = ingest.ingest(con, folder, table, folder.parent.parent / "sources")
     ingest.store_report(con, report, len(table.columns))
     return con, report
 

@@ -47,7 +47,12 @@ def raw_asset(table: RawTable) -> dg.AssetsDefinition:
     def _raw(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.MaterializeResult:
         batch_id = context.partition_key
         with paths.warehouse(batch_id) as con:
-            report = ingest(con, paths.batch_dir(batch_id), table)
+            report = ingest(
+                con,
+                paths.batch_dir(batch_id),
+                table,
+                paths.warehouse_path(batch_id).with_suffix(".sources"),
+            )
             store_report(con, report, len(table.columns))
         return dg.MaterializeResult(
             metadata={
