@@ -1,28 +1,39 @@
-"""The pandera schemas, compiled to SQL that finds every failing row inside DuckDB.
+"""The quarantine: every raw row that breaks a rule of its pandera schema, found inside DuckDB.
 
-For each raw table the schema's rules (presence, type, uniqueness and each check) become one
-query over the typed view of the raw text; each failing (row, column, rule) becomes a row of
-`rejected_rows` with the source file, its line number and the value as `pipeline.privacy`
-allows it to be shown (an id number is masked in whatever column it was typed). Nothing is
-copied out of the database: ibis turns the checks into SQL, DuckDB runs it.
-Tables are validated in SPEC order so that a cross-table rule reads the accepted rows
-(`_valid_<table>`) of the tables before it: a member of a quarantined household is quarantined
-too, instead of being counted in a county with no household.
+The rules live in the pandera schemas (`pipeline/schemas/raw.py`); `pipeline.rule_compiler`
+turns them into one pass per raw table. The compiled SQL depends only on the code, so it is
+cached on disk (`pipeline.sql_cache`) under a hash of that code and of the ibis, pandera and
+sqlglot versions: a run with the cache warm needs neither ibis nor pandera.
+
+For each raw table, in SPEC order:
+
+1. the check query reads the raw table once and fills `_checked_<table>`: each row's findings
+   of the row rules, and its typed values (staging reads them from there: the text is parsed
+   once, and a value the validator accepted is the value staging stores);
+2. those findings and the findings of the rules comparing rows (uniqueness) become rows of
+   `rejected_rows`, with the source file, the line number and the value as `pipeline.privacy`
+   allows it to be shown (an id number is masked in whatever column it was typed), followed by
+   the rows ingestion set aside for their field count;
+3. what remains are the accepted rows, kept as `_accepted_<table>` with the columns that the
+   cross-table rules of the later tables read: a member of a quarantined household is
+   quarantined too, instead of being counted in a county with no household.
+
+Nothing is copied out of the database.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
 import duckdb
-import ibis
-import ibis.expr.datatypes as dt
-import pandera.ibis as pa
-from pandera.api.ibis.types import IbisData
 
+from pipeline import sql_cache
+from pipeline.ingest import check_sources_unchanged
 from pipeline.schemas.fields import RAW_TABLES, RawTable
-from pipeline.schemas.raw import DTYPES, SCHEMAS
-from pipeline.warehouse import PARSER_OF_TYPE
+from pipeline.validation_plan import TablePlan, accepted_table, checked_table, staged_columns
 
 REJECTED_ROWS_DDL = """
 create or replace table rejected_rows (
@@ -36,108 +47,120 @@ create or replace table rejected_rows (
 )
 """
 
-
-def _parser(name: str, dtype: dt.DataType):
-    """An ibis call of one of the warehouse's parse macros."""
-
-    @ibis.udf.scalar.builtin(name=name, signature=((dt.String(),), dtype))
-    def parse(value):
-        """Runs in DuckDB as the macro of the same name."""
-
-    return parse
-
-
-PARSERS = {kind: _parser(macro, DTYPES[kind]) for kind, macro in PARSER_OF_TYPE.items() if macro}
-
-
-def raw_table(table: RawTable) -> ibis.Table:
-    columns = {field.name: "string" for field in table.loaded_fields}
-    return ibis.table({"line_number": "int64", **columns}, name=table.asset)
+_PIPELINE = Path(__file__).resolve().parent
+# Everything the compiled SQL is made from: the schemas' package whole (the rules, the fields,
+# the table names), the compiler and the SQL macros the rules meet.
+COMPILED_FROM = (
+    *sorted((_PIPELINE / "schemas").glob("*.py")),
+    _PIPELINE / "validation.py",
+    _PIPELINE / "schema_rules.py",
+    _PIPELINE / "rule_compiler.py",
+    _PIPELINE / "partition_counts.py",
+    _PIPELINE / "sql_shared.py",
+    _PIPELINE / "validation_plan.py",
+    _PIPELINE / "privacy.py",
+    _PIPELINE / "warehouse.py",
+)
+COMPILED_WITH = ("ibis-framework", "pandera", "sqlglot")
 
 
-def typed_view(table: RawTable) -> ibis.Table:
-    """Each raw column parsed to its type, beside the text as read (`<column>__raw`)."""
-    raw = raw_table(table)
-    columns = {"line_number": raw.line_number}
-    for field in table.loaded_fields:
-        text = raw[field.name]
-        parse = PARSERS.get(field.dtype)
-        columns[field.name] = parse(text) if parse else text
-        columns[f"{field.name}__raw"] = text
-    return raw.select(**columns)
+def plans_key() -> str:
+    """The cache key of the compiled SQL: the code it is compiled from and the compilers.
+
+    The year is part of it: the id-number pattern of `pipeline.privacy` accepts birth years
+    up to the current one.
+    """
+    sources = [path.read_bytes() for path in COMPILED_FROM]
+    versions = [f"{package}=={version(package)}" for package in COMPILED_WITH]
+    return sql_cache.fingerprint(*sources, *versions, str(dt.date.today().year))
 
 
-def typed_table(table: RawTable) -> ibis.Table:
-    """The typed view stored once as `_typed_<table>`: every rule reads it, so the text is
-    parsed once per batch instead of once per rule."""
-    return ibis.table(typed_view(table).schema(), name=f"_typed_{table.name}")
+@cache
+def compiled_plans() -> dict[str, TablePlan]:
+    """Every raw table's plan, from the cache or compiled (then cached)."""
+
+    def compile_plans() -> dict:
+        from pipeline import rule_compiler  # ibis and pandera: only when not cached
+
+        return {name: plan.to_json() for name, plan in rule_compiler.compile_plans().items()}
+
+    return sql_cache.cached("validation", plans_key(), compile_plans, decode=_decode_plans)
 
 
-def check_passes(check: pa.Check, table: ibis.Table, column: str) -> ibis.Value:
-    """The boolean row condition a pandera check stands for, over `table`."""
-    data = IbisData(table, column)
-    if check.is_builtin_check:
-        out = check._check_fn(data, **check.statistics)
-    else:
-        out = check._check_fn(data)
-    if isinstance(out, ibis.Table):
-        # Built-in checks return a one-column projection of `table`; keep its expression.
-        out = out.op().values[column].to_expr()
-    return out
+def _decode_plans(stored: dict) -> dict[str, TablePlan]:
+    plans = {table.name: TablePlan.from_json(stored[table.name]) for table in RAW_TABLES}
+    if set(stored) != set(plans):
+        raise ValueError("the cached plans are for other tables")
+    return plans
 
 
-def rule_name(check: pa.Check) -> str:
-    return str(check.error or check.name)
-
-
-def violations(table: RawTable) -> ibis.Table:
-    """One row per (line, column, rule) that fails the table's schema."""
-    schema = SCHEMAS[table.name]
-    typed = typed_table(table)
-    parts = []
-
-    def failing(condition: ibis.Value, column: str, rule: str) -> None:
-        parts.append(
-            typed.filter(condition).select(
-                line_number=typed.line_number,
-                column=ibis.literal(column),
-                rule=ibis.literal(rule),
-                value=typed[f"{column}__raw"],
-            )
+def _validate_table(
+    con: duckdb.DuckDBPyConnection, batch_id: str, table: RawTable, plan: TablePlan
+) -> None:
+    source_file = con.execute(
+        "select source_file from _ingest_reports where source_table = ?", [table.name]
+    ).fetchone()[0]
+    personal = [field.name for field in table.fields if field.pii] or [""]
+    personal_columns = ", ".join(f"'{name}'" for name in personal)
+    checked = f'"{checked_table(table.name)}"'
+    con.execute(plan.check_sql)
+    group_findings = (
+        "union all select line_number, unnest(findings) as finding "
+        f"from ({plan.group_findings_sql}) where findings is not null"
+        if plan.group_findings_sql
+        else ""
+    )
+    con.execute(
+        f"""
+        insert into rejected_rows
+        select ?, ?, ?, line_number, finding."column", finding.rule,
+            povexit_mask(finding.value, finding."column" in ({personal_columns}))
+        from (
+            select line_number, unnest(findings) as finding from {checked}
+            where findings is not null
+            {group_findings}
         )
+        """,
+        [batch_id, source_file, table.name],
+    )
+    con.execute(
+        """
+        insert into rejected_rows
+        select ?, source_file, source_table, line_number, null,
+            'field count: ' || fields_found || ' fields, the header has ' || fields_expected,
+            null
+        from _malformed_rows where source_table = ?
+        """,
+        [batch_id, table.name],
+    )
+    if plan.accepted_columns:
+        columns = ", ".join(f'"{name}"' for name in ["line_number", *plan.accepted_columns])
+        con.execute(
+            f"""
+            create or replace temp table "{accepted_table(table.name)}" as
+            select {columns}
+            from {checked}
+            anti join (
+                select line_number from rejected_rows where source_table = ?
+            ) as rejected using (line_number)
+            """,
+            [table.name],
+        )
+    kept = ["line_number", *staged_columns(table), "findings"]
+    for column in built_columns(con, checked_table(table.name)):
+        if column not in kept:  # id numbers, texts as read, partition hashes
+            con.execute(f'alter table {checked} drop column "{column}"')
 
-    for field in table.loaded_fields:
-        column = schema.columns[field.name]
-        value, text = typed[field.name], typed[f"{field.name}__raw"]
-        if not column.nullable:
-            failing(text.isnull(), field.name, "required")
-        if field.dtype in PARSERS:
-            failing(text.notnull() & value.isnull(), field.name, f"type: {field.dtype}")
-        if column.unique:
-            repeated = value.count().over(group_by=value) > 1
-            failing(value.notnull() & repeated, field.name, "unique")
-        for check in column.checks:
-            # A rule that cannot be decided (another column missing) is that column's finding.
-            fails = ~check_passes(check, typed, field.name).fill_null(True)
-            if check.ignore_na:
-                fails = value.notnull() & fails
-            failing(fails, field.name, rule_name(check))
-    return ibis.union(*parts, distinct=False)
 
-
-def to_sql(expression: ibis.Expr) -> str:
-    return ibis.to_sql(expression, dialect="duckdb")
-
-
-@cache
-def typed_view_sql(table: RawTable) -> str:
-    """The typed view's SQL; compiled once per process (ibis takes about 0.2 s a table)."""
-    return to_sql(typed_view(table))
-
-
-@cache
-def violations_sql(table: RawTable) -> str:
-    return to_sql(violations(table))
+def built_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where table_name = ? "
+            "and not internal order by column_index",
+            [table],
+        ).fetchall()
+    ]
 
 
 def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
@@ -145,46 +168,14 @@ def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
 
     Needs the raw tables, `batch_manifest`, `_ingest_reports` and `_malformed_rows`.
     """
+    plans = compiled_plans()
     con.execute(REJECTED_ROWS_DDL)
+    # The raw relations read their files: the files must be those the raw step read, before
+    # validation starts and until it ends (staging reads validation's typed copy).
+    check_sources_unchanged(con)
     for table in RAW_TABLES:
-        source_file = con.execute(
-            "select source_file from _ingest_reports where source_table = ?", [table.name]
-        ).fetchone()[0]
-        personal = [field.name for field in table.fields if field.pii] or [""]
-        personal_columns = ", ".join(f"'{name}'" for name in personal)
-        con.execute(
-            f'create or replace temp table "_typed_{table.name}" as {typed_view_sql(table)}'
-        )
-        con.execute(
-            f"""
-            insert into rejected_rows
-            select ?, ?, ?, line_number, "column", rule,
-                povexit_mask(value, "column" in ({personal_columns}))
-            from ({violations_sql(table)})
-            """,
-            [batch_id, source_file, table.name],
-        )
-        con.execute(
-            """
-            insert into rejected_rows
-            select ?, source_file, source_table, line_number, null,
-                'field count: ' || fields_found || ' fields, the header has ' || fields_expected,
-                null
-            from _malformed_rows where source_table = ?
-            """,
-            [batch_id, table.name],
-        )
-        # What remains are the accepted rows, for the cross-table rules of the tables after
-        # this one (rejects are few, so deleting them beats copying the rest).
-        con.execute(
-            f"""
-            delete from "_typed_{table.name}" where line_number in (
-                select line_number from rejected_rows where source_table = '{table.name}'
-            )
-            """
-        )
-        con.execute(f'drop table if exists "_valid_{table.name}"')
-        con.execute(f'alter table "_typed_{table.name}" rename to "_valid_{table.name}"')
+        _validate_table(con, batch_id, table, plans[table.name])
+    check_sources_unchanged(con)
     con.execute(
         "create or replace table rejected_rows as select * from rejected_rows "
         'order by source_table, line_number, "column", rule'

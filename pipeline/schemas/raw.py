@@ -4,7 +4,7 @@ The schemas are written against pandera's ibis backend. Their checks are ibis ex
 a table whose columns are already typed (`pipeline.validation` parses the raw text with the
 warehouse's parse macros first), so the same rules compile to SQL that DuckDB runs over the
 whole table. Rules that compare with another table read that table's accepted rows
-(`_valid_<table>`, unbound here) or the batch manifest (`batch_manifest`).
+(`_accepted_<table>`, unbound here) or the batch manifest (`batch_manifest`).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ MANIFEST = ibis.table(
 def valid_table(table: f.RawTable) -> ibis.Table:
     """The accepted, typed rows of an already validated raw table."""
     schema = {field.name: DTYPES[field.dtype] for field in table.loaded_fields}
-    return ibis.table({"line_number": "int64", **schema}, name=f"_valid_{table.name}")
+    return ibis.table({"line_number": "int64", **schema}, name=f"_accepted_{table.name}")
 
 
 def rule(name: str, error: str, function, ignore_na: bool = True) -> pa.Check:

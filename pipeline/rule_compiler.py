@@ -1,0 +1,157 @@
+"""The pandera schemas compiled to the SQL of one validation pass per raw table.
+
+The rules (`pipeline.schema_rules`) are evaluated together:
+
+- the *check* query reads the raw table once: it parses every column, evaluates every rule
+  that looks at one row and keeps, for each row, the list of its findings (column, rule,
+  value as read) beside the few columns the rest of validation still needs;
+- the *group findings* query evaluates the rules comparing rows with each other (uniqueness,
+  and any check written as a window over the table) over those kept columns, with counts over
+  partitions read from a group-by (`pipeline.partition_counts`).
+
+The result is plain SQL text (`TablePlan`): `pipeline.validation` caches it, so ibis and
+pandera are imported only when the schemas' code has changed.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.operations as ops
+from ibis.backends.sql.compilers.duckdb import compiler as duckdb_compiler
+from sqlglot import exp
+
+from pipeline.partition_counts import group_counts, partition_counts, partition_hash, rebased
+from pipeline.schema_rules import (
+    Rule,
+    accepted_columns,
+    columns_read,
+    compares_rows,
+    table_rules,
+    text_column,
+    typed_view,
+)
+from pipeline.schemas.fields import RAW_TABLES, RawTable
+from pipeline.sql_shared import compute_shared_once
+from pipeline.validation_plan import TablePlan, checked_table, staged_columns
+
+
+def _sql(expression: ibis.Table) -> str:
+    query = duckdb_compiler.to_sqlglot(expression.unbind())
+    if isinstance(query, exp.Select):
+        query = compute_shared_once(query)
+    return query.sql(dialect=duckdb_compiler.dialect)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _findings_list(rules: list[Rule], flags: list[str]) -> str:
+    """SQL for a row's findings: a list of (column, rule, value) structs, null when none."""
+    findings = ",\n        ".join(
+        f"case when {_ident(flag)} then {{'column': {_quote(rule.field.name)}, "
+        f"'rule': {_quote(rule.name)}, 'value': {_ident(text_column(rule.field))}}} end"
+        for rule, flag in zip(rules, flags, strict=True)
+    )
+    any_fails = " or ".join(_ident(flag) for flag in flags)
+    return (
+        f"case when {any_fails} then list_filter([\n        {findings}\n    ], "
+        "lambda finding: finding is not null) end"
+    )
+
+
+def _hash_column(index: int) -> str:
+    return f"_partition_hash_{index}"
+
+
+def table_plan(table: RawTable, accepted: list[str]) -> TablePlan:
+    typed = typed_view(table)
+    rules = table_rules(table)
+    conditions = [rule.fails(typed) for rule in rules]
+    ruled = list(zip(rules, conditions, strict=True))
+    row_rules = [
+        (rule, condition) for rule, condition in ruled if not compares_rows(condition, typed)
+    ]
+    group_rules = [
+        (rule, condition) for rule, condition in ruled if compares_rows(condition, typed)
+    ]
+    windows = partition_counts([condition for _, condition in group_rules], typed)
+
+    # Kept for staging (the typed values, parsed once, are what staging stores), for the
+    # group rules and for the cross-table rules of the tables after this one.
+    kept = [*staged_columns(table), *accepted]
+    for rule, condition in group_rules:
+        kept += [*sorted(columns_read(condition, typed.op())), text_column(rule.field)]
+    kept = [name for name in dict.fromkeys(kept) if name != "line_number"]
+    hashes = {_hash_column(index): partition_hash(window) for index, window in enumerate(windows)}
+
+    texts = list(dict.fromkeys(text_column(rule.field) for rule, _ in row_rules))
+    row_flags = [f"_fails_{index}" for index in range(len(row_rules))]
+    flagged = typed.select(
+        line_number=typed.line_number,
+        **{name: typed[name] for name in dict.fromkeys([*kept, *texts])},
+        **hashes,
+        **{flag: condition for flag, (_, condition) in zip(row_flags, row_rules, strict=True)},
+    )
+    columns = ", ".join(_ident(name) for name in ["line_number", *kept, *hashes])
+    check_sql = (
+        f"create or replace table {_ident(checked_table(table.name))} as\n"
+        f"select {columns},\n"
+        f"    {_findings_list([rule for rule, _ in row_rules], row_flags)} as findings\n"
+        f"from (\n{_sql(flagged)}\n) as flagged"
+    )
+    checked = ibis.table(
+        {"line_number": "int64", **typed.select(*kept, **hashes).schema()},
+        name=checked_table(table.name),
+    )
+    hash_columns = {
+        rebased(window, typed, checked): name for window, name in zip(windows, hashes, strict=True)
+    }
+    group_findings_sql = _group_findings_sql(
+        [rule for rule, _ in group_rules], checked, hash_columns
+    )
+    return TablePlan(table.name, check_sql, group_findings_sql, tuple(accepted))
+
+
+def _group_findings_sql(
+    rules: list[Rule], checked: ibis.Table, hash_columns: dict[ops.WindowFunction, str]
+) -> str | None:
+    """The findings of the rules comparing rows, over the checked table.
+
+    Each count over a partition is read from a group-by of the partitions with more than one
+    row (left-joined: a row of a one-row partition counts itself); any other window is left
+    to DuckDB as it is.
+    """
+    if not rules:
+        return None
+    conditions = [rule.fails(checked) for rule in rules]
+    groups = {
+        window: group_counts(window, checked, hash_column, index)
+        for index, (window, hash_column) in enumerate(hash_columns.items())
+    }
+    replacements = {window: group.count.op() for window, group in groups.items()}
+    conditions = [condition.op().replace(replacements).to_expr() for condition in conditions]
+    joined = checked
+    for group in groups.values():
+        joined = joined.left_join(group.counts, group.matches)
+    flags = [f"_fails_{index}" for index in range(len(rules))]
+    texts = dict.fromkeys(text_column(rule.field) for rule in rules)
+    flagged = joined.select(
+        line_number=checked.line_number,
+        **{name: checked[name] for name in texts},
+        **dict(zip(flags, conditions, strict=True)),
+    )
+    return (
+        f"select line_number, {_findings_list(rules, flags)} as findings\n"
+        f"from (\n{_sql(flagged)}\n) as flagged"
+    )
+
+
+def compile_plans() -> dict[str, TablePlan]:
+    """The validation SQL of every raw table, in validation order."""
+    accepted = accepted_columns()
+    return {table.name: table_plan(table, accepted[table.name]) for table in RAW_TABLES}

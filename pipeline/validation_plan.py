@@ -1,0 +1,67 @@
+"""What validating one raw table takes: its compiled SQL and what its accepted rows keep.
+
+Plain data, so a process that finds the plans cached (`pipeline.validation`) reads them
+without importing the compiler (`pipeline.rule_compiler`) and its ibis and pandera.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from pipeline.schemas.fields import RawTable
+
+
+def checked_table(table: str) -> str:
+    """The table a check query fills: every row, its findings and its typed values. Once the
+    table is validated it keeps only its findings and the columns staging reads
+    (`staged_columns`): staging selects the accepted rows from it instead of parsing the raw
+    text a second time."""
+    return f"_checked_{table}"
+
+
+def staged_columns(table: RawTable) -> list[str]:
+    """The typed columns a checked table keeps for staging: every loaded column but the
+    personal data, which stays behind in the raw file."""
+    return [field.name for field in table.loaded_fields if not field.pii]
+
+
+def checked_source(table: str) -> str | None:
+    """The raw table whose checked table `table` is, or None: staging reads checked tables,
+    which the quarantine's asset writes, with values parsed from the raw table's columns."""
+    base = table.removeprefix("_checked_")
+    return f"raw_{base}" if base != table else None
+
+
+def accepted_table(table: str) -> str:
+    """The temp table of a validated table's accepted rows (`valid_table` in the schemas)."""
+    return f"_accepted_{table}"
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    table: str
+    # Creates `checked_table(table)` from the raw table: the one read of the raw rows.
+    check_sql: str
+    # (line_number, findings) of the rules comparing rows, over the checked table; or None.
+    group_findings_sql: str | None
+    # The columns of the accepted rows that cross-table rules of later tables read.
+    accepted_columns: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "accepted_columns": list(self.accepted_columns)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> TablePlan:
+        """A plan read back, or TypeError/KeyError if `data` is not one."""
+        plan = cls(
+            table=data["table"],
+            check_sql=data["check_sql"],
+            group_findings_sql=data["group_findings_sql"],
+            accepted_columns=tuple(data["accepted_columns"]),
+        )
+        texts = (plan.table, plan.check_sql, *plan.accepted_columns)
+        if not all(isinstance(text, str) for text in texts):
+            raise TypeError("a validation plan holds text only")
+        if not isinstance(plan.group_findings_sql, str | None):
+            raise TypeError("a validation plan holds text only")
+        return plan

@@ -1,0 +1,45 @@
+"""Repeated expressions computed once: same answers, and nothing moved that was skipped."""
+
+from __future__ import annotations
+
+import duckdb
+import sqlglot
+
+from pipeline.sql_shared import compute_shared_once
+
+DATA = "(select * from (values ('520102'), ('5201x2'), (null), ('')) as v(code)) as t"
+SUM = "try_cast(substring(t.code, 1, 1) as bigint) + try_cast(substring(t.code, 2, 1) as bigint)"
+
+
+def shared(sql: str) -> str:
+    return compute_shared_once(sqlglot.parse_one(sql, dialect="duckdb")).sql(dialect="duckdb")
+
+
+def test_a_repeated_expression__is_computed_once_with_the_same_answers():
+    sql = (
+        f"select t.code, case when {SUM} > 5 then {SUM} else -({SUM}) end as a, "
+        f"({SUM}) * 2 as b from {DATA}"
+    )
+    rewritten = shared(sql)
+    assert rewritten.count("SUBSTRING") == 2
+    assert '"_shared_0"' in rewritten
+    con = duckdb.connect()
+    assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
+
+
+def test_copies_only_in_branches__stay_where_they_are():
+    # Evaluated for some rows only: moving it would evaluate it for every row.
+    branches = f"case when t.code is null then 0 when t.code = '' then {SUM} else {SUM} end"
+    sql = f"select {branches} from {DATA}"
+    assert "_shared_" not in shared(sql)
+
+
+def test_a_subquery__keeps_its_own_expressions():
+    inner = "(select max(try_cast(substring(code, 1, 2) as int) + 1) from (values ('1')) v(code))"
+    sql = f"select {inner} as a, {inner} as b from {DATA}"
+    assert "_shared_" not in shared(sql)
+
+
+def test_another_shape__comes_back_unchanged():
+    sql = f"select {SUM}, {SUM} from {DATA} where t.code is not null"
+    assert shared(sql) == sqlglot.parse_one(sql, dialect="duckdb").sql(dialect="duckdb")
