@@ -7,6 +7,7 @@ import duckdb
 from pipeline.lineage import column_lineage, warehouse_schema
 from pipeline.schemas.registry import Table
 from pipeline.sql_models import SqlModel
+from pipeline.validation_plan import checked_source
 
 
 def column_schema(table: Table) -> dg.TableSchema:
@@ -32,7 +33,10 @@ def model_metadata(con: duckdb.DuckDBPyConnection, model: SqlModel, rows: int) -
         "dagster/column_lineage": dg.TableColumnLineage(
             deps_by_column={
                 column: [
-                    dg.TableColumnDep(asset_key=dg.AssetKey(table), column_name=source)
+                    # a checked table's column is its raw column, parsed
+                    dg.TableColumnDep(
+                        asset_key=dg.AssetKey(checked_source(table) or table), column_name=source
+                    )
                     for table, source in sources
                 ]
                 for column, sources in lineage.items()

@@ -49,4 +49,10 @@ def normalize_sql(field: Field, column_sql: str) -> str:
         for code, spellings in labels.items()
         for spelling in [code, *spellings]
     )
-    return f"case lower({text}) {whens} else {text} end"
+    # A value already spelt as its code (nearly every value of a real export) is its own
+    # canonical spelling: one set lookup instead of the trims and comparisons below.
+    codes = ", ".join(_quote(code) for code in labels)
+    return (
+        f"case when {column_sql} in ({codes}) then {column_sql} "
+        f"else case lower({text}) {whens} else {text} end end"
+    )

@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from raw_counties
+    select * from _checked_counties
 ),
 
 rejected as (
@@ -18,8 +18,9 @@ accepted as (
     anti join rejected using (line_number)
 ),
 
--- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them
-typed as (
+-- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them; validation
+-- parsed them (pipeline/warehouse.py's parse macros), once for its rules and for staging
+staged as (
     select
         line_number,
         county_code,
@@ -27,11 +28,11 @@ typed as (
         prefecture_code,
         prefecture_name,
         region,
-        povexit_int(rural_population) as rural_population,
-        povexit_bool(poverty_county) as poverty_county,
-        povexit_int(exit_year) as exit_year,
-        povexit_bool(in_exit_batch) as in_exit_batch,
+        rural_population,
+        poverty_county,
+        exit_year,
+        in_exit_batch,
     from accepted
 )
 
-select * from typed
+select * from staged

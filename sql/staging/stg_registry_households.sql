@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from raw_registry_households
+    select * from _checked_registry_households
 ),
 
 rejected as (
@@ -18,21 +18,22 @@ accepted as (
     anti join rejected using (line_number)
 ),
 
--- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them
-typed as (
+-- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them; validation
+-- parsed them (pipeline/warehouse.py's parse macros), once for its rules and for staging
+staged as (
     select
         line_number,
         household_id,
         county_code,
         village_code,
-        povexit_int(household_size) as household_size,
+        household_size,
         poverty_status,
-        povexit_int(year_registered) as year_registered,
-        povexit_int(year_exited) as year_exited,
+        year_registered,
+        year_exited,
         poverty_cause,
-        povexit_decimal(per_capita_net_income) as per_capita_net_income,
-        povexit_bool(relocated) as relocated,
+        per_capita_net_income,
+        relocated,
     from accepted
 )
 
-select * from typed
+select * from staged

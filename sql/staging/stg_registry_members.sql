@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from raw_registry_members
+    select * from _checked_registry_members
 ),
 
 rejected as (
@@ -18,16 +18,17 @@ accepted as (
     anti join rejected using (line_number)
 ),
 
--- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them
-typed as (
+-- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them; validation
+-- parsed them (pipeline/warehouse.py's parse macros), once for its rules and for staging
+staged as (
     select
         line_number,
         household_id,
-        povexit_int(member_no) as member_no,
+        member_no,
         relation,
         sex,
-        povexit_date(birth_date) as birth_date,
+        birth_date,
     from accepted
 )
 
-select * from typed
+select * from staged

@@ -4,7 +4,7 @@
 with
 
 source as (
-    select * from raw_survey_households
+    select * from _checked_survey_households
 ),
 
 rejected as (
@@ -19,31 +19,32 @@ accepted as (
     anti join rejected using (line_number)
 ),
 
--- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them
-typed as (
+-- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them; validation
+-- parsed them (pipeline/warehouse.py's parse macros), once for its rules and for staging
+staged as (
     select
         line_number,
         survey_id,
         agency_code,
         county_code,
         village_code,
-        povexit_date(survey_date) as survey_date,
+        survey_date,
         sample_frame,
         household_id,
-        povexit_int(household_size) as household_size,
-        povexit_decimal(wage_income) as wage_income,
-        povexit_decimal(operating_income) as operating_income,
-        povexit_decimal(property_income) as property_income,
-        povexit_decimal(transfer_income) as transfer_income,
-        povexit_decimal(production_cost) as production_cost,
-        povexit_bool(food_secure) as food_secure,
-        povexit_bool(clothing_secure) as clothing_secure,
-        povexit_bool(education_secure) as education_secure,
-        povexit_bool(medical_secure) as medical_secure,
-        povexit_bool(housing_secure) as housing_secure,
-        povexit_bool(water_secure) as water_secure,
+        household_size,
+        wage_income,
+        operating_income,
+        property_income,
+        transfer_income,
+        production_cost,
+        food_secure,
+        clothing_secure,
+        education_secure,
+        medical_secure,
+        housing_secure,
+        water_secure,
         acceptance,
     from accepted
 )
 
-select * from typed
+select * from staged

@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 
 from pipeline.definitions import defs
+from pipeline.defs.assets.sql import asset_deps
 from pipeline.schemas.registry import TABLES
 from pipeline.sql_models import load_models
 
@@ -44,7 +45,7 @@ def test_every_spec_mart__is_an_asset_feeding_the_published_file(graph):
 def test_sql_assets__depend_on_what_their_sql_reads(graph):
     for name, model in load_models().items():
         parents = {key.to_user_string() for key in graph.get(dg.AssetKey(name)).parent_keys}
-        assert parents == set(model.deps), name
+        assert parents == set(asset_deps(model)), name
         assert graph.get(dg.AssetKey(name)).description == model.description
 
 

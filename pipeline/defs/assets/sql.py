@@ -10,6 +10,15 @@ from pipeline.defs.resources import PovexitPaths
 from pipeline.report import verdict_markdown
 from pipeline.schemas.registry import TABLES
 from pipeline.sql_models import SqlModel, load_models, materialize
+from pipeline.validation_plan import checked_source
+
+QUARANTINE_ASSET = "rejected_rows"
+
+
+def asset_deps(model: SqlModel) -> list[str]:
+    """The assets a model reads: a checked table is written by the quarantine's asset."""
+    return sorted({QUARANTINE_ASSET if checked_source(dep) else dep for dep in model.deps})
+
 
 REGISTRY_CHECK = "matches_registry"
 
@@ -46,7 +55,7 @@ def sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         group_name=model.layer,
         partitions_def=BATCH_PARTITIONS,
         kinds={"duckdb", "sql"},
-        deps=sorted(model.deps),
+        deps=asset_deps(model),
         description=model.description,
         metadata={
             "sql_file": f"sql/{model.layer}/{model.path.name}",
