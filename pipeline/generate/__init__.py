@@ -13,14 +13,15 @@ import numpy as np
 
 from pipeline.generate import calibration
 from pipeline.generate.counties import (
+    County,
     county_frame,
     county_table,
     reference_for,
     scaled_rural_population,
 )
-from pipeline.generate.households import draw_households, registry_table
+from pipeline.generate.households import CountyHouseholds, draw_households, registry_table
 from pipeline.generate.members import draw_members
-from pipeline.generate.surveys import agencies_for, plan_county, survey_table
+from pipeline.generate.surveys import agencies_for, keep_sampled, plan_county, survey_table
 from pipeline.generate.writer import CsvStream, batch_folder, write_manifest
 from pipeline.schemas.fields import (
     COUNTIES,
@@ -30,7 +31,11 @@ from pipeline.schemas.fields import (
 )
 from pipeline.settings import BATCH_ID_PATTERN
 
-__all__ = ["generate_batch"]
+__all__ = ["MAX_SCALE", "generate_batch"]
+
+# Above the real province's size only to measure the pipeline on larger batches (`make
+# bench-national` uses 10); nothing in the draws stops there, it is a guard against typos.
+MAX_SCALE = 10
 
 
 def generate_batch(batch_id: str, out_dir: Path, scale: float = 0.01, seed: int = 2020) -> Path:
@@ -40,7 +45,8 @@ def generate_batch(batch_id: str, out_dir: Path, scale: float = 0.01, seed: int 
         batch_id: the batch to generate, any valid id; one without reference data of its own
             gets the 2020 Guizhou calibration, written under this id.
         out_dir: the raw folder that receives the batch folder (created if missing).
-        scale: share of the province's real size, in (0, 1]; 1 is 9.23 million persons.
+        scale: share of the province's real size, in (0, MAX_SCALE]; 1 is 9.23 million
+            persons.
         seed: any non-negative integer; the same seed and scale give the same bytes.
 
     Raises:
@@ -51,8 +57,8 @@ def generate_batch(batch_id: str, out_dir: Path, scale: float = 0.01, seed: int 
             f"invalid batch id {batch_id!r}: it must match ^[a-z0-9][a-z0-9-]{{0,63}}$"
         )
     reference = reference_for(batch_id)
-    if not 0 < scale <= 1:
-        raise ValueError(f"scale must be in (0, 1], found {scale}")
+    if not 0 < scale <= MAX_SCALE:
+        raise ValueError(f"scale must be in (0, {MAX_SCALE}], found {scale}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, found {seed!r}")
     seed = int(seed)
@@ -60,12 +66,10 @@ def generate_batch(batch_id: str, out_dir: Path, scale: float = 0.01, seed: int 
     line = reference.poverty_line_cents
 
     counties = county_frame(reference, seed)
-    households = [draw_households(county, seed, scale, line) for county in counties]
-    _calibrate_registry_income(households, reference.registry_income_cents)
-    rural = [
-        scaled_rural_population(c, scale, h.persons)
-        for c, h in zip(counties, households, strict=True)
-    ]
+    income, persons = _registry_income(counties, seed, scale, line, reference.registry_income_cents)
+    rural = [scaled_rural_population(c, scale, p) for c, p in zip(counties, persons, strict=True)]
+    assessed = [i for i, county in enumerate(counties) if county.in_exit_batch]
+    assignments = dict(zip(assessed, agencies_for([counties[i] for i in assessed]), strict=True))
 
     with batch_folder(out_dir, batch_id) as folder:
         write_manifest(
@@ -86,45 +90,64 @@ def generate_batch(batch_id: str, out_dir: Path, scale: float = 0.01, seed: int 
                 np.datetime64(f"{reference.assessment_year}-06-30") - np.datetime64("1970-01-01")
             ).astype(np.int64)
         )
-        # Persons are streamed county by county; only the households stay in memory.
+        # Households and persons are drawn, written and dropped county by county (households
+        # are drawn again here: cheaper than holding the province's); the survey keeps only the
+        # households it samples.
+        plans = []
         with (
             CsvStream(folder / "registry_members.csv", REGISTRY_MEMBERS.columns) as member_out,
             CsvStream(folder / "registry_households.csv", REGISTRY_HOUSEHOLDS.columns) as out,
         ):
-            for county_households in households:
-                members = draw_members(
-                    county_households, seed, reference_day, REGISTRY_MEMBERS.columns
+            for i, county in enumerate(counties):
+                county_households = draw_households(county, seed, scale, line)
+                county_households.income_cents = income.per_capita(
+                    i, county_households.base_cents, county_households.excess
                 )
-                member_out.write(members.table)
-                out.write(
-                    registry_table(
-                        county_households,
-                        members.head_name,
-                        members.head_id_number,
-                        REGISTRY_HOUSEHOLDS.columns,
-                    )
-                )
+                _write_registry(county_households, seed, reference_day, member_out, out)
+                if i in assignments:
+                    plan = plan_county(county_households, rural[i], seed, *assignments[i])
+                    plans.append(keep_sampled(plan))
 
-        assessed = [i for i, county in enumerate(counties) if county.in_exit_batch]
-        plans = [
-            plan_county(households[i], rural[i], seed, agency, slot)
-            for i, (agency, slot) in zip(
-                assessed, agencies_for([counties[i] for i in assessed]), strict=True
-            )
-        ]
         with CsvStream(folder / "survey_households.csv", SURVEY_HOUSEHOLDS.columns) as out:
             out.write(survey_table(plans, reference, seed, SURVEY_HOUSEHOLDS.columns))
     return out_dir / batch_id
 
 
-def _calibrate_registry_income(households: list, target_cents: int) -> None:
-    """Recorded incomes of the whole province at once: the published average is province-wide."""
-    income = calibration.registry_per_capita(
-        np.concatenate([h.size for h in households]),
-        np.concatenate([h.base_cents for h in households]),
-        np.concatenate([h.excess for h in households]),
-        target_cents,
+def _write_registry(
+    households: CountyHouseholds,
+    seed: int,
+    reference_day: int,
+    member_out: CsvStream,
+    household_out: CsvStream,
+) -> None:
+    """One county's persons and households. The persons, the largest thing the generator
+    holds, are released on return, before the next county is drawn."""
+    members = draw_members(households, seed, reference_day, REGISTRY_MEMBERS.columns)
+    member_out.write(members.table)
+    household_out.write(
+        registry_table(
+            households, members.head_name, members.head_id_number, REGISTRY_HOUSEHOLDS.columns
+        )
     )
-    bounds = np.cumsum([0] + [len(h) for h in households])
-    for i, h in enumerate(households):
-        h.income_cents = income[bounds[i] : bounds[i + 1]]
+
+
+def _registry_income(
+    counties: list[County], seed: int, scale: float, line: int, target_cents: int
+) -> tuple[calibration.RegistryIncome, list[int]]:
+    """The province-wide calibration of recorded incomes, and each county's registered persons.
+
+    The recorded average is province-wide, so every county's households are drawn once for it;
+    only what the calibration reads is kept (size, base and free part: 13 bytes a household).
+    """
+    parts, persons = [], []
+    for county in counties:
+        households = draw_households(county, seed, scale, line)
+        parts.append(
+            (
+                households.size.astype(np.int8),
+                households.base_cents.astype(np.int32),
+                households.excess,
+            )
+        )
+        persons.append(households.persons)
+    return calibration.registry_income(parts, target_cents), persons

@@ -8,6 +8,8 @@ negative.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
 
@@ -27,24 +29,85 @@ def stretch_to_total(
     return base + np.rint(excess * (needed / free)).astype(np.int64)
 
 
+@dataclass(frozen=True)
+class RegistryIncome:
+    """The province-wide calibration of recorded incomes, to apply one county at a time.
+
+    Decided from every county's households, applied as each county is written, so the counties
+    need not all be held in memory at once.
+    """
+
+    factor: float  # common stretch of every household's income above its base
+    chosen: tuple[int, int]  # (part, household) that takes the rounding residual
+    adjustment: int  # cents added to that household's per-capita income
+
+    def per_capita(self, part: int, base: np.ndarray, excess: np.ndarray) -> np.ndarray:
+        """Recorded per-capita incomes (cents) of one part, in the order it was given."""
+        income = base.astype(np.int64) + np.rint(excess * self.factor).astype(np.int64)
+        if part == self.chosen[0]:
+            income[self.chosen[1]] += self.adjustment
+        return income
+
+
+def registry_income(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], target_cents: int
+) -> RegistryIncome:
+    """The calibration whose member-weighted mean over all parts is `target_cents` exactly.
+
+    `parts` are (sizes, base, excess) per county, in the province's order. The same figures as
+    one `registry_per_capita` over the parts put end to end: the residual goes to the first of
+    the richest one-person households, where one cent of per-capita income is one cent of the
+    weighted sum; with no such household the mean is still within half a cent of the target.
+    """
+    persons = sum(int(sizes.sum()) for sizes, _, _ in parts)
+    total = target_cents * persons
+    needed = total - sum(int((sizes.astype(np.int64) * base).sum()) for sizes, base, _ in parts)
+    free = _weighted_sum([(sizes, excess) for sizes, _, excess in parts])
+    if free <= 0 or needed < 0:
+        raise ValueError("target income cannot be reached without going below the poverty line")
+    stretch = RegistryIncome(factor=needed / free, chosen=(-1, -1), adjustment=0)
+
+    weighted = 0
+    richest: dict[str, tuple[int, int, int]] = {}  # kind -> (income, part, household)
+    for i, (sizes, base, excess) in enumerate(parts):
+        income = stretch.per_capita(i, base, excess)
+        weighted += int((sizes.astype(np.int64) * income).sum())
+        for kind, candidates in (
+            ("alone", np.flatnonzero((sizes == 1) & (excess > 0))),
+            ("any", np.flatnonzero(excess > 0)),
+        ):
+            if candidates.size:
+                best = candidates[np.argmax(income[candidates])]
+                # Strictly richer only: on a tie the first household in province order stays.
+                if kind not in richest or income[best] > richest[kind][0]:
+                    richest[kind] = (int(income[best]), i, int(best))
+    _, part, household = richest.get("alone") or richest["any"]
+    size = int(parts[part][0][household])
+    return replace(stretch, chosen=(part, household), adjustment=(total - weighted) // size)
+
+
+def _weighted_sum(parts: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """sum(sizes * values) over all parts as one float64 array, summed once.
+
+    Summing county subtotals would round differently in the last bits, move the stretch factor
+    and with it some incomes by a cent: the files would no longer be byte for byte the same.
+    """
+    products = np.empty(sum(sizes.size for sizes, _ in parts), dtype=np.float64)
+    start = 0
+    for sizes, values in parts:
+        np.multiply(sizes.astype(np.int64), values, out=products[start : start + sizes.size])
+        start += sizes.size
+    return float(products.sum())
+
+
 def registry_per_capita(
     sizes: np.ndarray, base: np.ndarray, excess: np.ndarray, target_cents: int
 ) -> np.ndarray:
     """Recorded per-capita incomes (cents) whose member-weighted mean is `target_cents` exactly.
 
-    The residual goes to the richest one-person household, where one cent of per-capita income
-    is one cent of the weighted sum; with no such household the mean is still within half a
-    cent of the target.
+    One part of `registry_income`, for a province given as a whole.
     """
-    total = target_cents * int(sizes.sum())
-    income = stretch_to_total(sizes, base, excess, total)
-    residual = total - int((sizes * income).sum())
-    candidates = np.flatnonzero((sizes == 1) & (excess > 0))
-    if candidates.size == 0:
-        candidates = np.flatnonzero(excess > 0)
-    chosen = candidates[np.argmax(income[candidates])]
-    income[chosen] += residual // int(sizes[chosen])
-    return income
+    return registry_income([(sizes, base, excess)], target_cents).per_capita(0, base, excess)
 
 
 def sample_net_incomes(

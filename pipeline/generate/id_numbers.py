@@ -38,7 +38,10 @@ def sequence_numbers(county_number: int, birth_days: np.ndarray, male: np.ndarra
 
 def check_characters(body: np.ndarray) -> np.ndarray:
     """MOD 11-2 check character (ASCII) for 17-digit ASCII bodies."""
-    total = ((body.astype(np.int64) - ord("0")) * WEIGHTS).sum(axis=1)
+    # Column by column: a whole-matrix int64 copy would take 8 times the ids' own bytes.
+    total = np.zeros(body.shape[0], dtype=np.int64)
+    for column, weight in enumerate(WEIGHTS):
+        total += (body[:, column].astype(np.int64) - ord("0")) * weight
     return CHECK_CHARACTERS[total % 11]
 
 

@@ -8,7 +8,7 @@ release to the cent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pyarrow as pa
@@ -102,6 +102,24 @@ def plan_county(
         exited=exited,
         poor=poor,
         non_registered=int(min(non_registered_target, available)),
+    )
+
+
+def keep_sampled(plan: CountyPlan) -> CountyPlan:
+    """The plan with only its sampled households: all the survey reads of the registry, so
+    the county's whole registry need not stay in memory until the survey is written."""
+    sampled = np.concatenate([plan.exited, plan.poor])
+    hh = plan.households
+    per_household = {
+        f.name: getattr(hh, f.name)[sampled]
+        for f in fields(hh)
+        if f.name not in ("county", "villages")
+    }
+    return replace(
+        plan,
+        households=replace(hh, **per_household),
+        exited=np.arange(plan.exited.size),
+        poor=np.arange(plan.exited.size, sampled.size),
     )
 
 
