@@ -1,0 +1,151 @@
+"""`make bench`: `povexit run` against the floor, median of repeated runs, and Dagster's steps.
+
+Floor and run alternate (floor, run, floor, run, ...) so a machine that slows down part way
+weighs on both sides of the ratio alike. The first run is recorded in a throwaway persistent
+Dagster instance so its step timings can be read back; the others use the ephemeral instance a
+plain `povexit run` uses.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pipeline.bench import tables
+from pipeline.bench.batches import count_rows, ensure_batch
+from pipeline.bench.measure import Measurement, median
+from pipeline.bench.report import Report, failure, generation_line, input_line
+from pipeline.bench.runs import floor_once, run_once
+from pipeline.bench.steps import StepTiming, outside_steps, recorded_steps, recording_home
+from pipeline.bench.storage import input_bytes
+
+# The issue's target: the whole run within six bare reads of its input.
+RATIO_TARGET = 6.0
+
+
+def bench(root: Path, scale: float, seed: int, repeat: int) -> tuple[Report, int]:
+    logs = root / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    report = Report(f"make bench: scale {scale:g}, median of {repeat}")
+    batch_dir, generation = ensure_batch(root, scale, seed, logs)
+    if generation is not None:
+        report.data["generate"] = generation.to_json()
+        if not generation.ok:
+            report.say(failure("generate", generation))
+            return report, generation.exit_code
+        report.say(generation_line(generation))
+    rows, size = count_rows(batch_dir), input_bytes(batch_dir)
+    report.data.update(scale=scale, seed=seed, input_rows=rows, input_bytes=size)
+    report.say(input_line(scale, seed, rows, size, generation is not None))
+
+    home = recording_home(root)
+    try:
+        floors, runs = alternate(batch_dir, root, repeat, home)
+        steps = recorded_steps(home)  # after a failure too: where the time went until then
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    report.data.update(
+        floors=[f.to_json() for f in floors],
+        runs=[r.to_json() for r in runs],
+        steps=[{"step": s.step_key, "seconds": s.seconds} for s in steps],
+    )
+
+    failed = next((m for m in [*floors, *runs] if not m.ok), None)
+    if failed is not None:
+        which = "floor" if failed in floors else "povexit run"
+        report.say(failure(f"{which} {len(floors)}", failed))
+    # A failure stops the repetitions; what came before it is still shown, said to be fewer.
+    complete = [i for i, run in enumerate(runs) if run.ok and floors[i].ok]
+    if complete:
+        report.say(
+            summary_table([runs[i] for i in complete], [floors[i] for i in complete], repeat)
+        )
+    if runs:
+        report.say(steps_section(steps, runs[0], "run 1"))
+    return report, failed.exit_code if failed else 0
+
+
+def alternate(
+    batch_dir: Path, root: Path, repeat: int, home: Path
+) -> tuple[list[Measurement], list[Measurement]]:
+    """Floor, run, floor, run ...; the first run recorded in `home`. Stops at a failure."""
+    logs = root / "logs"
+    floors, runs = [], []
+    for i in range(1, repeat + 1):
+        floor, counts = floor_once(batch_dir, logs / f"floor-{i}.log")
+        floors.append(floor)
+        if not floor.ok:
+            break
+        run = run_once(batch_dir, root / "marts", logs / f"run-{i}.log", home if i == 1 else None)
+        runs.append(run)
+        print(
+            f"  {i}/{repeat}: floor {tables.seconds(floor.seconds)} ({counts['rows']:,} rows),"
+            f" run {tables.seconds(run.seconds)}, peak {tables.mib(run.peak_rss_mib)}",
+            flush=True,
+        )
+        if not run.ok:
+            break
+    return floors, runs
+
+
+def summary_table(runs: list[Measurement], floors: list[Measurement], planned: int) -> str:
+    """Medians of wall time and peak memory, each repetition beside them, and the ratio; a
+    note when fewer than the `planned` repetitions completed."""
+    run_wall = median([r.seconds for r in runs])
+    floor_wall = median([f.seconds for f in floors])
+    rows = [
+        measurement_row("povexit run", runs),
+        measurement_row("floor (DuckDB read_csv, all varchar)", floors),
+    ]
+    table = tables.markdown_table(
+        ["", f"wall, median of {len(runs)}", "each run (s)", "peak RSS, median", "each run (MiB)"],
+        rows,
+        right={1, 2, 3, 4},
+    )
+    run_ratio = run_wall / floor_wall
+    fewer = (
+        f"\n\nOnly {len(runs)} of {planned} repetitions completed: the median is of those."
+        if len(runs) < planned
+        else ""
+    )
+    return (
+        f"{table}\n\nrun / floor: {tables.ratio(run_ratio)} "
+        f"(target <= {RATIO_TARGET:g}x: {tables.target(run_ratio <= RATIO_TARGET)}){fewer}"
+    )
+
+
+def measurement_row(name: str, measurements: list[Measurement]) -> list[str]:
+    walls = [m.seconds for m in measurements]
+    peaks = [m.peak_rss_mib for m in measurements]
+    return [
+        name,
+        tables.seconds(median(walls)),
+        tables.series(walls),
+        tables.mib(median(peaks)),
+        tables.series(peaks, digits=0),
+    ]
+
+
+def steps_section(steps: list[StepTiming], run: Measurement, which: str) -> str:
+    if not steps:
+        return f"Dagster recorded no step timings for {which}."
+    return (
+        f"Dagster's step timings, {which} (recorded in a temporary persistent instance):\n\n"
+        + steps_table(steps, run.started_at, run.seconds)
+    )
+
+
+def steps_table(steps: list[StepTiming], process_started: float, process_seconds: float) -> str:
+    """Step -> seconds as executed, then where the rest of the run's wall time went."""
+    outside = outside_steps(steps, process_started, process_seconds)
+    rows = [[step.step_key, f"{step.seconds:,.1f}"] for step in steps]
+    rows += [
+        ["**sum of steps**", f"{outside['steps']:,.1f}"],
+        ["**start-up** (run wall - sum of steps)", f"{outside['start-up']:,.1f}"],
+        *[
+            [f"  of which {part}", f"{outside[part]:,.1f}"]
+            for part in ("before the first step", "between steps", "after the last step")
+        ],
+        ["**run wall**", f"{process_seconds:,.1f}"],
+    ]
+    return tables.markdown_table(["step", "seconds"], rows, right={1})

@@ -1,0 +1,77 @@
+"""Dagster's own step timings for one `povexit run`.
+
+`povexit run` records its run in a persistent instance when `DAGSTER_HOME` is set
+(`pipeline.runner._instance`), in an ephemeral one otherwise. The bench points one run at a
+fresh temporary home holding a minimal `dagster.yaml`, then reads that run's step stats back.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+# Nothing but what keeps a throwaway instance quiet: storage defaults to SQLite in the home.
+MINIMAL_DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    step_key: str
+    started: float  # epoch seconds
+    ended: float
+
+    @property
+    def seconds(self) -> float:
+        return self.ended - self.started
+
+
+def recording_home(parent: Path) -> Path:
+    """A fresh DAGSTER_HOME under `parent` with a minimal instance configuration."""
+    parent.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="dagster-home-", dir=parent))
+    (home / "dagster.yaml").write_text(MINIMAL_DAGSTER_YAML, encoding="utf-8")
+    return home
+
+
+def recorded_steps(home: Path) -> list[StepTiming]:
+    """The steps of the one run recorded in `home`, in the order they started."""
+    import dagster as dg  # only here: the bench itself does not need Dagster loaded
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        records = instance.get_run_records(limit=1)
+        if not records:
+            return []
+        stats = instance.get_run_step_stats(records[0].dagster_run.run_id)
+    return in_execution_order(
+        StepTiming(s.step_key, s.start_time, s.end_time)
+        for s in stats
+        if s.start_time is not None and s.end_time is not None
+    )
+
+
+def in_execution_order(steps) -> list[StepTiming]:
+    return sorted(steps, key=lambda step: (step.started, step.ended))
+
+
+def outside_steps(
+    steps: list[StepTiming], process_started: float, process_seconds: float
+) -> dict[str, float]:
+    """Where the run's wall time goes outside Dagster's steps.
+
+    `start-up` is the process wall less the sum of the steps (the issue's definition). It splits
+    into the time before the first step (interpreter, imports, checks of the input, the
+    instance and the job), Dagster's own time between steps, and the time after the last step
+    (the run summary printed, the process ending).
+    """
+    in_steps = sum(step.seconds for step in steps)
+    if not steps:
+        return {"steps": 0.0, "start-up": process_seconds}
+    first, last = steps[0].started, max(step.ended for step in steps)
+    return {
+        "steps": in_steps,
+        "start-up": process_seconds - in_steps,
+        "before the first step": first - process_started,
+        "between steps": (last - first) - in_steps,
+        "after the last step": process_started + process_seconds - last,
+    }
