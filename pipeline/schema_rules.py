@@ -19,6 +19,7 @@ from pandera.api.ibis.types import IbisData
 
 from pipeline.schemas.fields import RAW_TABLES, Field, RawTable
 from pipeline.schemas.raw import DTYPES, SCHEMAS, valid_table
+from pipeline.validation_plan import numbered_table
 from pipeline.warehouse import PARSER_OF_TYPE
 
 
@@ -42,7 +43,9 @@ def text_column(field: Field) -> str:
 
 def raw_table(table: RawTable) -> ibis.Table:
     columns = {field.name: "string" for field in table.loaded_fields}
-    return ibis.table({"line_number": "int64", **columns}, name=table.asset)
+    # The check reads the raw relation's rows copied once into a temp table (`numbered_table`):
+    # a query over the numbered view itself runs on one thread.
+    return ibis.table({"line_number": "int64", **columns}, name=numbered_table(table.name))
 
 
 def typed_view(table: RawTable) -> ibis.Table:

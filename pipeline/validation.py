@@ -33,7 +33,13 @@ import duckdb
 from pipeline import sql_cache
 from pipeline.ingest import check_sources_unchanged
 from pipeline.schemas.fields import RAW_TABLES, RawTable
-from pipeline.validation_plan import TablePlan, accepted_table, checked_table, staged_columns
+from pipeline.validation_plan import (
+    TablePlan,
+    accepted_table,
+    checked_table,
+    numbered_table,
+    staged_columns,
+)
 
 REJECTED_ROWS_DDL = """
 create or replace table rejected_rows (
@@ -103,7 +109,10 @@ def _validate_table(
     personal = [field.name for field in table.fields if field.pii] or [""]
     personal_columns = ", ".join(f"'{name}'" for name in personal)
     checked = f'"{checked_table(table.name)}"'
+    numbered = f'"{numbered_table(table.name)}"'
+    con.execute(f'create or replace temp table {numbered} as select * from "{table.asset}"')
     con.execute(plan.check_sql)
+    con.execute(f"drop table {numbered}")
     group_findings = (
         "union all select line_number, unnest(findings) as finding "
         f"from ({plan.group_findings_sql}) where findings is not null"

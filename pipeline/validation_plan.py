@@ -11,6 +11,14 @@ from dataclasses import asdict, dataclass
 from pipeline.schemas.fields import RawTable
 
 
+def numbered_table(table: str) -> str:
+    """The temp table of a raw relation's rows, copied once before its check. DuckDB numbers
+    a file's lines on one thread, and a `create table` over that numbering stays on one
+    thread too; the copy pays that once for the cheap part (reading, splitting, normalising)
+    and the check query, which evaluates every rule, then runs on every thread."""
+    return f"_numbered_{table}"
+
+
 def checked_table(table: str) -> str:
     """The table a check query fills: every row, its findings and its typed values. Once the
     table is validated it keeps only its findings and the columns staging reads

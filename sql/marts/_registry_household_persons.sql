@@ -30,4 +30,3 @@ select
 from households
 left join member_counts
     on households.household_id = member_counts.household_id
-order by households.household_id

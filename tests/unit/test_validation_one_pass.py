@@ -15,6 +15,7 @@ import pytest
 from pipeline import schema_rules
 from pipeline.privacy import mask_value
 from pipeline.schemas.fields import RAW_TABLES
+from pipeline.validation_plan import numbered_table
 from tests.conftest import validate
 
 # Line numbers count the header as line 1 (see tests/unit/test_schemas.py for the batch).
@@ -58,6 +59,10 @@ def per_rule_findings(con) -> list[tuple]:
     for table in RAW_TABLES:
         typed_name = f"_typed_{table.name}"
         view = schema_rules.typed_view(table)
+        con.execute(
+            f'create or replace temp table "{numbered_table(table.name)}" as '
+            f'select * from "{table.asset}"'
+        )
         con.execute(
             f'create or replace temp table "{typed_name}" as {ibis.to_sql(view, dialect="duckdb")}'
         )
