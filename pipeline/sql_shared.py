@@ -30,7 +30,7 @@ _VOLATILE_FUNCTIONS = {"random", "uuid", "gen_random_uuid", "nextval"}
 _LEAVES = (exp.Column, exp.Literal, exp.Identifier, exp.Star, exp.Null, exp.Boolean, exp.DataType)
 
 
-def compute_shared_once(select: exp.Select) -> exp.Select:
+def compute_shared_once(select: exp.Select, first_index: int = 0) -> exp.Select:
     """`select` with each repeated expression computed once beneath it (changed in place).
 
     Only a plain `SELECT ... FROM <one aliased table or subquery>` is rewritten; any other
@@ -42,13 +42,16 @@ def compute_shared_once(select: exp.Select) -> exp.Select:
     alias = source.this.alias
     shared: list[exp.Expression] = []
     while (repeated := _largest_repeated(select.expressions)) is not None:
-        name = f"{SHARED_PREFIX}{len(shared)}"
+        name = f"{SHARED_PREFIX}{first_index + len(shared)}"
         shared.append(exp.alias_(repeated[0].copy(), name, quoted=True))
         for copy in repeated:
             copy.replace(exp.column(name, table=alias, quoted=True))
     if shared:
         beneath = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(alias, True)))
         beneath = beneath.select(*shared).from_(source.this.copy())
+        # What was moved may itself repeat a part (the digits of an id, read from one cast):
+        # the projection beneath gets the same treatment.
+        beneath = compute_shared_once(beneath, first_index + len(shared))
         select.set("from_", exp.From(this=beneath.subquery(alias, copy=False)))
     return select
 

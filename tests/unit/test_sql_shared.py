@@ -43,3 +43,15 @@ def test_a_subquery__keeps_its_own_expressions():
 def test_another_shape__comes_back_unchanged():
     sql = f"select {SUM}, {SUM} from {DATA} where t.code is not null"
     assert shared(sql) == sqlglot.parse_one(sql, dialect="duckdb").sql(dialect="duckdb")
+
+
+def test_a_repeat_inside_a_moved_expression__is_computed_once_under_its_own_name():
+    # The digits of an id read from one cast, inside the checksum that is itself repeated.
+    digit = "try_cast(substring(t.code, 1, 3) as bigint)"
+    checksum = f"(({digit} // 100) % 10 * 7 + ({digit} // 10) % 10 * 9 + {digit} % 10 * 10)"
+    sql = f"select t.code, {checksum} % 11 as a, {checksum} + 1 as b from {DATA}"
+    rewritten = shared(sql)
+    assert rewritten.count("SUBSTRING") == 1
+    assert '"_shared_0"' in rewritten and '"_shared_1"' in rewritten
+    con = duckdb.connect()
+    assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
