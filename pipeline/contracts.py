@@ -16,18 +16,23 @@ def built_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, 
     """(column, type) of a built table, types spelt as the registry spells them."""
     rows = con.execute(
         """
-        select column_name, lower(data_type)
+        select column_name, data_type
         from information_schema.columns
         where table_schema = 'main' and table_name = ?
         order by ordinal_position
         """,
         [name],
     ).fetchall()
-    return [(column, dtype.replace(", ", ",")) for column, dtype in rows]
+    return [(column, spelt(dtype)) for column, dtype in rows]
+
+
+def spelt(dtype: str) -> str:
+    """A type as compared: lower case, no space after a comma (`decimal(12,2)`)."""
+    return dtype.lower().replace(", ", ",")
 
 
 def column_problems(built: list[tuple[str, str]], table: Table) -> list[str]:
-    expected = [(column.name, column.dtype) for column in table.columns]
+    expected = [(column.name, spelt(column.dtype)) for column in table.columns]
     if built == expected:
         return []
     built_types, expected_types = dict(built), dict(expected)

@@ -102,6 +102,27 @@ def staging_table(raw: RawTable) -> Table:
     )
 
 
+FINDINGS = Column(
+    "findings",
+    'struct("column" varchar, "rule" varchar, "value" varchar)[]',
+    "发现",
+    "the row's findings of the rules that read one row (null: none); the quarantine has all",
+)
+
+
+def checked_table(raw: RawTable) -> Table:
+    """Every raw row's values as validation parsed them, with its findings: what staging reads
+    (`pipeline.validation`). Written by the quarantine's asset, not an asset of its own."""
+    staged = staging_table(raw)
+    return Table(
+        name=f"_checked_{raw.name}",
+        layer="validation",
+        grain=("line_number",),
+        description=f"Every row of {raw.name} typed by validation, with its findings.",
+        columns=(*staged.columns, FINDINGS),
+    )
+
+
 # --- columns shared by several computed tables -------------------------------------------
 
 
@@ -597,6 +618,7 @@ TABLES: dict[str, Table] = {
         BATCH_MANIFEST,
         *(raw_table(raw) for raw in RAW_TABLES),
         REJECTED_ROWS,
+        *(checked_table(raw) for raw in RAW_TABLES),
         *(staging_table(raw) for raw in RAW_TABLES),
         *COMPUTED_TABLES,
     )

@@ -91,6 +91,8 @@ def test_registry_checks__block_every_staging_and_mart_asset(graph):
 
 def test_column_schemas__come_from_the_registry_on_every_table_asset(graph):
     for name, table in TABLES.items():
+        if table.layer == "validation":  # written by rejected_rows' asset, not an asset
+            continue
         schema = graph.get(dg.AssetKey(name)).metadata["dagster/column_schema"]
         assert [column.name for column in schema.columns] == table.column_names, name
 

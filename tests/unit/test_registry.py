@@ -11,6 +11,7 @@ from pipeline.schemas.fields import RAW_TABLES
 from pipeline.schemas.names import layer_name
 from pipeline.schemas.registry import PUBLISHED_TABLES, TABLES, comment_statements, ddl
 from pipeline.sql_models import load_models
+from tests.conftest import validate
 from tests.unit.sql.mart_batch import MANIFEST, build_marts
 
 
@@ -113,3 +114,11 @@ def test_comments__every_column_commented_in_duckdb():
     )
     assert comments["wrong_exit_rate"].startswith("错退率: ")
     assert all(comments[name] for name in table.column_names)
+
+
+def test_validation__writes_the_checked_tables_the_registry_describes(tmp_path, batch):
+    con = validate(tmp_path, batch)
+    for raw in RAW_TABLES:
+        assert table_problems(con, TABLES[f"_checked_{raw.name}"]) == [], raw.name
+        personal = {field.name for field in raw.fields if field.pii}
+        assert not personal & set(TABLES[f"_checked_{raw.name}"].column_names)
