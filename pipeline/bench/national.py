@@ -11,12 +11,13 @@ import shutil
 from pathlib import Path
 
 from pipeline.bench import tables
-from pipeline.bench.batches import BATCH, count_rows, ensure_batch
-from pipeline.bench.report import Report, failure, generation_line, input_line
+from pipeline.bench.batches import BATCH
+from pipeline.bench.prepare import prepared_batch
+from pipeline.bench.report import Report, failure
 from pipeline.bench.runs import run_watched
 from pipeline.bench.standard import steps_section
 from pipeline.bench.steps import recorded_steps, recording_home
-from pipeline.bench.storage import input_bytes, working_storage
+from pipeline.bench.storage import working_storage
 
 # The targets for the run alone.
 WALL_TARGET_SECONDS = 180
@@ -24,19 +25,12 @@ PEAK_TARGET_MIB = 6 * 1024
 
 
 def bench(root: Path, scale: float, seed: int) -> tuple[Report, int]:
-    logs = root / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    report = Report(f"make bench-national: scale {scale:g}, one run")
-    batch_dir, generation = ensure_batch(root, scale, seed, logs)
-    if generation is not None:
-        report.data["generate"] = generation.to_json()
-        if not generation.ok:
-            report.say(failure("generate", generation))
-            return report, generation.exit_code
-        report.say(generation_line(generation))
-    rows, size = count_rows(batch_dir), input_bytes(batch_dir)
-    report.data.update(scale=scale, seed=seed, input_rows=rows, input_bytes=size)
-    report.say(input_line(scale, seed, rows, size, generation is not None))
+    report, batch_dir, failed = prepared_batch(
+        root, scale, seed, f"make bench-national: scale {scale:g}, one run"
+    )
+    if failed:
+        return report, failed
+    logs, size = root / "logs", report.data["input_bytes"]
     report.say("One run only: a median of 3 would take too long at this scale.")
 
     marts = root / f"marts-scale{scale:g}"

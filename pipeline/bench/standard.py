@@ -12,31 +12,22 @@ import shutil
 from pathlib import Path
 
 from pipeline.bench import tables
-from pipeline.bench.batches import count_rows, ensure_batch
 from pipeline.bench.measure import Measurement, median
-from pipeline.bench.report import Report, failure, generation_line, input_line
+from pipeline.bench.prepare import prepared_batch
+from pipeline.bench.report import Report, failure
 from pipeline.bench.runs import floor_once, run_once
 from pipeline.bench.steps import StepTiming, outside_steps, recorded_steps, recording_home
-from pipeline.bench.storage import input_bytes
 
 # The target: the whole run within six bare reads of its input.
 RATIO_TARGET = 6.0
 
 
 def bench(root: Path, scale: float, seed: int, repeat: int) -> tuple[Report, int]:
-    logs = root / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    report = Report(f"make bench: scale {scale:g}, median of {repeat}")
-    batch_dir, generation = ensure_batch(root, scale, seed, logs)
-    if generation is not None:
-        report.data["generate"] = generation.to_json()
-        if not generation.ok:
-            report.say(failure("generate", generation))
-            return report, generation.exit_code
-        report.say(generation_line(generation))
-    rows, size = count_rows(batch_dir), input_bytes(batch_dir)
-    report.data.update(scale=scale, seed=seed, input_rows=rows, input_bytes=size)
-    report.say(input_line(scale, seed, rows, size, generation is not None))
+    report, batch_dir, failed = prepared_batch(
+        root, scale, seed, f"make bench: scale {scale:g}, median of {repeat}"
+    )
+    if failed:
+        return report, failed
 
     home = recording_home(root)
     try:

@@ -19,7 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from pipeline.schemas.fields import RAW_TABLES, Field, RawTable
+from pipeline.schemas.fields import (
+    RAW_TABLES,
+    SECURE_FLAGS,
+    SURVEY_HOUSEHOLDS,
+    Field,
+    RawTable,
+)
 from pipeline.schemas.names import layer_name
 
 
@@ -228,14 +234,10 @@ def shared(name: str, description: str | None = None) -> Column:
     return column if description is None else replace(column, description=description)
 
 
-SECURE_LABELS = {
-    "food_secure": ("不愁吃", "no worry about food"),
-    "clothing_secure": ("不愁穿", "no worry about clothing"),
-    "education_secure": ("义务教育有保障", "compulsory education guaranteed"),
-    "medical_secure": ("基本医疗有保障", "basic medical care guaranteed"),
-    "housing_secure": ("住房安全有保障", "safe housing guaranteed"),
-    "water_secure": ("饮水安全有保障", "safe drinking water guaranteed"),
-}
+# The six guarantees, as the survey records them (SPEC section 1).
+SECURE_COLUMNS = tuple(
+    _field_column(SURVEY_HOUSEHOLDS.field(name), "boolean") for name in SECURE_FLAGS
+)
 FAIL_LABELS = {
     "income": ("收入未达标", "per-capita net income below the poverty line"),
     "food": ("愁吃", "worries about food"),
@@ -249,17 +251,25 @@ FAIL_LABELS = {
 
 # --- tables written by Python ------------------------------------------------------------
 
+# What names a batch and its line, first in the manifest and in the batch's summary.
+BATCH_IDENTITY = tuple(
+    shared(name)
+    for name in (
+        "batch_id",
+        "province_code",
+        "province_name",
+        "assessment_year",
+        "poverty_line_yuan",
+    )
+)
+
 BATCH_MANIFEST = Table(
     name="batch_manifest",
     layer="raw",
     grain=("batch_id",),
     description="The batch's batch.toml: province, assessment year, poverty line, thresholds.",
     columns=(
-        shared("batch_id"),
-        shared("province_code"),
-        shared("province_name"),
-        shared("assessment_year"),
-        shared("poverty_line_yuan"),
+        *BATCH_IDENTITY,
         _c("incidence_max_west", "double", "西部贫困发生率上限", "incidence threshold, west"),
         _c("incidence_max_central", "double", "中部贫困发生率上限", "incidence threshold, central"),
         _c("incidence_max_east", "double", "东部贫困发生率上限", "incidence threshold, east"),
@@ -480,7 +490,7 @@ SURVEY_HOUSEHOLD_INCOME = Table(
             "wage + operating + property + transfer - production cost, yuan per year",
         ),
         shared("per_capita_net_income"),
-        *(_c(name, "boolean", *SECURE_LABELS[name]) for name in SECURE_LABELS),
+        *SECURE_COLUMNS,
         _c(
             "meets_income_line",
             "boolean",
@@ -524,11 +534,7 @@ BATCH_SUMMARY = Table(
     grain=("batch_id",),
     description="One row per batch: the press-release figures.",
     columns=(
-        shared("batch_id"),
-        shared("province_code"),
-        shared("province_name"),
-        shared("assessment_year"),
-        shared("poverty_line_yuan"),
+        *BATCH_IDENTITY,
         _c("counties_assessed", "bigint", "评估县数", "counties in the exit batch"),
         _c("counties_meeting", "bigint", "达标县数", "counties whose verdict is meets"),
         shared("surveyed_households", "surveyed households of the batch, every frame"),
