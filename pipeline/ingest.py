@@ -26,7 +26,7 @@ import duckdb
 
 from pipeline.errors import InputError
 from pipeline.privacy import mask_value
-from pipeline.raw_view import NotUtf8, create_raw_view, drop_relation
+from pipeline.raw_view import NotUtf8, create_raw_view, drop_raw_relation
 from pipeline.readers import SUFFIXES, Source, open_source, sheet_blocks
 from pipeline.schemas.fields import RawTable
 from pipeline.schemas.values import normalize_sql
@@ -223,7 +223,7 @@ def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, table: RawTable) -
 
 
 def create_raw_table(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
-    drop_relation(con, table.asset)
+    drop_raw_relation(con, table.asset)
     columns = ", ".join(f'"{fld.name}" varchar' for fld in table.loaded_fields)
     con.execute(f'create table "{table.asset}" (line_number bigint, {columns})')
 

@@ -277,17 +277,38 @@ from classified
 # --- the view -----------------------------------------------------------------------------
 
 
+def rows_view(name: str) -> str:
+    """Beside the raw relation `name` of a file whose lines are all rows: the same rows as
+    read, in file order and not numbered (line n + 1 is row n). A query that copies it runs on
+    every thread, where one over the numbered relation runs on one (`pipeline.validation`)."""
+    return f"_rows_{name}"
+
+
+def normalised_columns(fields: list[Field]) -> str:
+    """Each loaded field as normalised text (`pipeline.schemas.values`), under its name."""
+    return ",\n    ".join(f"{normalize_sql(fld, _column(fld))} as {_column(fld)}" for fld in fields)
+
+
 def view_sql(layout: CsvLayout, name: str) -> str:
-    """The raw relation `name`: line_number, then each loaded field as normalised text."""
-    normalised = ",\n    ".join(
-        f"{normalize_sql(fld, _column(fld))} as {_column(fld)}" for fld, _ in layout.loaded
-    )
-    rows = _rows_read_by_duckdb(layout) if layout.rows_are_lines else _rows_split_in_sql(layout)
+    """The raw relation `name`: line_number, then each loaded field as normalised text; for a
+    file whose lines are all rows, first the view of its rows as read (`rows_view`)."""
+    normalised = normalised_columns([fld for fld, _ in layout.loaded])
+    if layout.rows_are_lines:
+        return f"""
+create or replace view "{rows_view(name)}" as
+{_rows_read_by_duckdb(layout)};
+
+create or replace view "{name}" as
+select
+    row_number() over () + 1 as line_number,
+    {normalised}
+from "{rows_view(name)}"
+"""
     return f"""
 create or replace view "{name}" as
 with
 
-{rows}
+{_rows_split_in_sql(layout)}
 
 select
     line_number,
@@ -318,17 +339,14 @@ shaped as (
 
 
 def _rows_read_by_duckdb(layout: CsvLayout) -> str:
-    """CTEs ending in `shaped`, for a file whose lines are all rows: DuckDB's reader splits
-    them, and the header is line 1."""
+    """The rows of a file whose lines are all rows, as read and in file order: DuckDB's reader
+    splits them, and the header is line 1."""
     names = [f"column{position}" for position in range(1, layout.fields_expected + 1)]
     columns = "{" + ", ".join(f"'{name}': 'varchar'" for name in names) + "}"
     read = _read_csv(layout, columns, "','", header=True)
-    selected = ",\n        ".join(
+    selected = ",\n    ".join(
         f"{names[position - 1]} as {_column(fld)}" for fld, position in layout.loaded
     )
-    return f"""shaped as (
-    select
-        row_number() over () + 1 as line_number,
-        {selected}
-    from {read}
-)"""
+    return f"""select
+    {selected}
+from {read}"""

@@ -35,6 +35,7 @@ from pipeline.raw_sql import (
     SPANS_TABLE,
     CsvLayout,
     counts_sql,
+    rows_view,
     screen_sql,
     view_sql,
 )
@@ -99,7 +100,7 @@ def create_raw_view(
         exceptions = _count_records(con, layout, path, line_map)
     # The usual export: every line a row, no quotes. DuckDB's CSV reader may split the lines.
     layout = replace(layout, rows_are_lines=not survey.has_quote and not exceptions)
-    drop_relation(con, table.asset)
+    drop_raw_relation(con, table.asset)
     con.execute(view_sql(layout, table.asset))
     blank = [exception["line_number"] for exception in exceptions if exception["blank"]]
     # A blank record spanning lines (a line break in a column that is not loaded) is as many
@@ -112,6 +113,13 @@ def create_raw_view(
         malformed=[(e["line_number"], e["fields_found"]) for e in exceptions if not e["blank"]],
         copy=copy,
     )
+
+
+def drop_raw_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the raw relation `name` and the view of its rows as read, if either exists: a
+    stale rows view would let validation read an earlier form of the file."""
+    drop_relation(con, name)
+    drop_relation(con, rows_view(name))
 
 
 def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:

@@ -32,6 +32,7 @@ import duckdb
 
 from pipeline import sql_cache
 from pipeline.ingest import check_sources_unchanged
+from pipeline.raw_sql import normalised_columns, rows_view
 from pipeline.schemas.fields import RAW_TABLES, RawTable
 from pipeline.validation_plan import (
     TablePlan,
@@ -100,6 +101,34 @@ def _decode_plans(stored: dict) -> dict[str, TablePlan]:
     return plans
 
 
+def number_rows(con: duckdb.DuckDBPyConnection, table: RawTable) -> str:
+    """The temp view `numbered_table(table)`: the raw relation's rows, read once into a temp
+    table for the check query; returns that table's name, to drop with the view.
+
+    DuckDB numbers lines on one thread, and a `create table` over that numbering stays on one.
+    A file whose lines are all rows has its rows as read beside the raw relation
+    (`rows_view`): copied in file order on every thread, its n-th row is line n + 1. Any other
+    file is copied from the numbered raw relation itself.
+    """
+    numbered = numbered_table(table.name)
+    copy = f"{numbered}_rows"
+    as_read = rows_view(table.asset)
+    if relation_exists(con, as_read):
+        con.execute(f'create or replace temp table "{copy}" as select * from "{as_read}"')
+        rows = f"rowid + 2 as line_number, {normalised_columns(table.loaded_fields)}"
+    else:
+        con.execute(f'create or replace temp table "{copy}" as select * from "{table.asset}"')
+        rows = "*"
+    con.execute(f'create or replace temp view "{numbered}" as select {rows} from "{copy}"')
+    return copy
+
+
+def relation_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return con.execute(
+        "select count(*) > 0 from information_schema.tables where table_name = ?", [name]
+    ).fetchone()[0]
+
+
 def _validate_table(
     con: duckdb.DuckDBPyConnection, batch_id: str, table: RawTable, plan: TablePlan
 ) -> None:
@@ -109,10 +138,10 @@ def _validate_table(
     personal = [field.name for field in table.fields if field.pii] or [""]
     personal_columns = ", ".join(f"'{name}'" for name in personal)
     checked = f'"{checked_table(table.name)}"'
-    numbered = f'"{numbered_table(table.name)}"'
-    con.execute(f'create or replace temp table {numbered} as select * from "{table.asset}"')
+    copy = number_rows(con, table)
     con.execute(plan.check_sql)
-    con.execute(f"drop table {numbered}")
+    con.execute(f'drop view "{numbered_table(table.name)}"')
+    con.execute(f'drop table "{copy}"')
     group_findings = (
         "union all select line_number, unnest(findings) as finding "
         f"from ({plan.group_findings_sql}) where findings is not null"

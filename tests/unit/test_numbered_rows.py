@@ -1,0 +1,70 @@
+"""Validation's copy of a raw relation numbers every row as the relation does, on both paths:
+a file whose lines are all rows (copied from its rows as read, numbered by position) and any
+other file (copied from the numbered relation)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import warehouse
+from pipeline.ingest import ingest
+from pipeline.raw_sql import rows_view
+from pipeline.schemas.fields import REGISTRY_MEMBERS
+from pipeline.validation import number_rows
+from pipeline.validation_plan import numbered_table
+
+HEADER = "household_id,member_no,name,id_number,relation,sex,birth_date"
+ROW = "5201021012010000{n:02d},{n},张三,520102197210024863,户主,女,1972-10-02"
+
+
+def members_file(folder, lines: list[str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "registry_members.csv").write_text("\n".join([HEADER, *lines]) + "\n")
+
+
+def numbered_and_raw(tmp_path, lines: list[str]):
+    members_file(tmp_path / "batch", lines)
+    con = warehouse.connect(":memory:")
+    ingest(con, tmp_path / "batch", REGISTRY_MEMBERS, tmp_path / "sources")
+    number_rows(con, REGISTRY_MEMBERS)
+    numbered = con.execute(
+        f'select * from "{numbered_table(REGISTRY_MEMBERS.name)}" order by line_number'
+    ).fetchall()
+    raw = con.execute(f'select * from "{REGISTRY_MEMBERS.asset}" order by line_number').fetchall()
+    as_read = con.execute(
+        "select count(*) from information_schema.tables where table_name = ?",
+        [rows_view(REGISTRY_MEMBERS.asset)],
+    ).fetchone()[0]
+    return numbered, raw, bool(as_read)
+
+
+def test_lines_all_rows__numbered_by_position_as_the_relation_numbers_them(tmp_path):
+    numbered, raw, as_read = numbered_and_raw(tmp_path, [ROW.format(n=n) for n in range(1, 60)])
+    assert as_read  # the positional path ran
+    assert numbered == raw
+    assert [row[0] for row in numbered] == list(range(2, 61))
+    assert numbered[0][4] == "head" and numbered[0][5] == "F"  # normalised as the relation is
+
+
+@pytest.mark.parametrize(
+    "odd_line", ["", ",,,,,,", '"5201021012010000,77",7,x,y,head,M,1970-01-01', "too,few"]
+)
+def test_other_files__copied_from_the_numbered_relation(tmp_path, odd_line):
+    lines = [ROW.format(n=n) for n in range(1, 30)]
+    lines.insert(10, odd_line)
+    numbered, raw, as_read = numbered_and_raw(tmp_path, lines)
+    assert not as_read
+    assert numbered == raw
+
+
+def test_a_file_that_changed_form__leaves_no_stale_rows_view(tmp_path):
+    members_file(tmp_path / "batch", [ROW.format(n=n) for n in range(1, 5)])
+    con = warehouse.connect(":memory:")
+    ingest(con, tmp_path / "batch", REGISTRY_MEMBERS, tmp_path / "sources")
+    members_file(tmp_path / "batch", [ROW.format(n=1), "", ROW.format(n=2)])
+    ingest(con, tmp_path / "batch", REGISTRY_MEMBERS, tmp_path / "sources")
+    number_rows(con, REGISTRY_MEMBERS)
+    lines = con.execute(
+        f'select line_number from "{numbered_table(REGISTRY_MEMBERS.name)}" order by 1'
+    ).fetchall()
+    assert lines == [(2,), (4,)]
