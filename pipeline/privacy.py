@@ -55,10 +55,12 @@ def id_pattern(latest_year: int | None = None) -> str:
     latest = latest_year or dt.date.today().year
     month = "(?:0[1-9]|1[0-2])"
     day = "(?:0[1-9]|[12][0-9]|3[01])"
-    # Written 6-8-4 with a space, hyphen or dot between the groups, it is the same id.
+    # Written in groups (6-8-4, 6-4-4-4, 6-4-2-2-4) with a space, hyphen or dot between them,
+    # it is the same id: a separator may follow the region, the year, the month and the day.
+    sep = "[ .-]?"
     return (
-        f"([0-9]{{4}})[0-9]{{2}}[ .-]?(?:{_year_alternatives(1900, latest)}){month}{day}"
-        "[ .-]?([0-9]{3}[0-9Xx])"
+        f"([0-9]{{4}})[0-9]{{2}}{sep}(?:{_year_alternatives(1900, latest)}){sep}{month}{sep}"
+        f"{day}{sep}([0-9]{{3}}[0-9Xx])"
     )
 
 

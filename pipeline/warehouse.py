@@ -66,9 +66,18 @@ def connection_config() -> dict[str, str]:
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a warehouse with the parse macros defined for this connection."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only, config=connection_config())
+    """Open a database: the one place the pipeline opens DuckDB. The parse macros are
+    defined for the connection.
+
+    A reader (`read_only`) is opened with DuckDB's defaults, as any client opens the marts:
+    DuckDB refuses a second connection to a file one process already holds open with other
+    settings, and a reader neither creates a file nor runs a heavy query.
+    """
+    if read_only:
+        con = duckdb.connect(str(path), read_only=True)
+    else:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), config=connection_config())
     con.execute(PARSE_MACROS)
     return con

@@ -45,6 +45,8 @@ def sql_mask(con, value, personal=False):
         ("妻子赵丽", "妻子**"),  # a name after other words
         ("520102 19880827 9371", "5201**********9371"),  # written in groups
         ("520102.19880827.9371", "5201**********9371"),
+        ("520102 1972 1002 4863", "5201**********4863"),  # 6-4-4-4, as phones show it
+        ("520102-1972-10-02-4863", "5201**********4863"),
         ("x" * 100, "x" * 64),
         ("line one\nline two\r\nthree", "[a value over 3 lines]"),
         (None, None),
