@@ -12,7 +12,7 @@ to close it), or a carriage return that is not part of a line end.
 
 Runs of lines without a quote are counted in bulk (numpy over the block), so the pass costs
 Python work only for the lines that hold a quote. It is only run on files that hold a quote
-or a carriage return at all (`pipeline.survey`): other files' lines are DuckDB's lines.
+or a carriage return at all (`pipeline.byte_scan`): other files' lines are DuckDB's lines.
 
 It works on bytes: `"`, `,`, `\\r` and `\\n` are never part of a multi-byte character in UTF-8
 or GB18030, so the same pass serves both encodings.

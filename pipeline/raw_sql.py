@@ -65,7 +65,7 @@ class CsvLayout:
 
     source_table: str  # the table's name, for its record spans
     path: Path  # the UTF-8 file DuckDB reads, plain or gzip
-    crlf: bool  # some line may end with \r\n (the survey found a carriage return)
+    crlf: bool  # some line may end with \r\n (the byte scan found a carriage return)
     quoted: bool  # some line holds a quote
     multiline: bool  # some record spans lines (listed in `_raw_record_spans`)
     fields_expected: int  # the header's number of fields

@@ -4,7 +4,7 @@ Each step costs only what the file needs:
 
 1. GB18030 text is transcoded once to a UTF-8 copy in the batch's scratch folder: DuckDB reads
    UTF-8 only. A UTF-8 file is read where it is.
-2. The bytes are surveyed (`pipeline.survey`). A NUL byte is refused. A quote or a carriage
+2. The bytes are scanned (`pipeline.byte_scan`). A NUL byte is refused. A quote or a carriage
    return anywhere sends the file through the exact line scan (`pipeline.lines`), which refuses
    quoting it cannot trust and lists the records that span lines in `_raw_record_spans`.
 3. DuckDB counts the records and finds the blank and malformed ones: for a file whose records
@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.byte_scan import ByteScan, scan_bytes
 from pipeline.encoding import nul_byte_error, transcode_to_utf8
 from pipeline.errors import InputError
 from pipeline.lines import LineMap, scan_lines
@@ -40,7 +41,7 @@ from pipeline.raw_sql import (
     view_sql,
 )
 from pipeline.schemas.fields import RawTable
-from pipeline.survey import ByteSurvey, survey_bytes
+from pipeline.warehouse import relation_kind
 
 
 class NotUtf8(Exception):
@@ -80,26 +81,26 @@ def create_raw_view(
     """
     copy = _utf8_copy(path, encoding, copy_path)
     readable = copy or path
-    survey = survey_bytes(readable)
-    if survey.first_nul is not None:
-        raise nul_byte_error(path, survey.first_nul, read_from=readable)
-    line_map = _scan(readable, path, len(names)) if survey.needs_line_scan else None
+    scan = scan_bytes(readable)
+    if scan.first_nul is not None:
+        raise nul_byte_error(path, scan.first_nul, read_from=readable)
+    line_map = _scan(readable, path, len(names)) if scan.needs_line_scan else None
     _store_spans(con, table.name, line_map)
     layout = CsvLayout(
         source_table=table.name,
         path=readable.resolve(),
-        crlf=survey.has_carriage_return,
-        quoted=survey.has_quote,
+        crlf=scan.has_carriage_return,
+        quoted=scan.has_quote,
         multiline=bool(line_map and line_map.multiline),
         fields_expected=len(names),
         loaded=tuple((fld, names.index(fld.name) + 1) for fld in table.loaded_fields),
     )
     if line_map is None:
-        line_map, exceptions = _count_lines(con, layout, path, survey)
+        line_map, exceptions = _count_lines(con, layout, path, scan)
     else:
         exceptions = _count_records(con, layout, path, line_map)
     # The usual export: every line a row, no quotes. DuckDB's CSV reader may split the lines.
-    layout = replace(layout, rows_are_lines=not survey.has_quote and not exceptions)
+    layout = replace(layout, rows_are_lines=not scan.has_quote and not exceptions)
     drop_raw_relation(con, table.asset)
     con.execute(view_sql(layout, table.asset))
     blank = [exception["line_number"] for exception in exceptions if exception["blank"]]
@@ -125,13 +126,8 @@ def drop_raw_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
 def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop the table or view `name`, whichever it is: a raw relation is a view over a CSV
     file and a table read from a workbook, and a batch's file may change form between runs."""
-    found = con.execute(
-        "select table_type from information_schema.tables "
-        "where table_schema = 'main' and table_name = ?",
-        [name],
-    ).fetchone()
-    if found:
-        kind = "view" if found[0] == "VIEW" else "table"
+    kind = relation_kind(con, name)
+    if kind:
         con.execute(f'drop {kind} "{name}"')
 
 
@@ -192,7 +188,7 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> tuple:
 
 
 def _count_lines(
-    con: duckdb.DuckDBPyConnection, layout: CsvLayout, path: Path, survey: ByteSurvey
+    con: duckdb.DuckDBPyConnection, layout: CsvLayout, path: Path, scan: ByteScan
 ) -> tuple[LineMap, list[dict]]:
     """For a file with no quote and no carriage return, whose records are its lines: how its
     lines were spent, and its blank and malformed lines.
@@ -203,9 +199,9 @@ def _count_lines(
     lines, line_bytes, doubtful = _query(con, screen_sql(layout), path)
     # If the lines and their line feeds make up the file, DuckDB split it at every line feed
     # and nowhere else.
-    if lines + line_bytes != survey.content_bytes:
+    if lines + line_bytes != scan.content_bytes:
         raise InputError(
-            f"{path}: the {lines} lines read do not add up to its {survey.size} bytes; "
+            f"{path}: the {lines} lines read do not add up to its {scan.size} bytes; "
             "check its line ends"
         )
     line_map = LineMap(physical_lines=lines, records=lines)

@@ -34,6 +34,7 @@ from pipeline import sql_cache
 from pipeline.ingest import check_sources_unchanged
 from pipeline.raw_sql import normalised_columns, rows_view
 from pipeline.schemas.fields import RAW_TABLES, RawTable
+from pipeline.schemas.registry import REJECTED_ROWS, ddl
 from pipeline.validation_plan import (
     TablePlan,
     accepted_table,
@@ -41,18 +42,7 @@ from pipeline.validation_plan import (
     numbered_table,
     staged_columns,
 )
-
-REJECTED_ROWS_DDL = """
-create or replace table rejected_rows (
-    batch_id varchar,
-    source_file varchar,
-    source_table varchar,
-    line_number bigint,
-    "column" varchar,
-    rule varchar,
-    masked_value varchar
-)
-"""
+from pipeline.warehouse import relation_kind
 
 _PIPELINE = Path(__file__).resolve().parent
 # Everything the compiled SQL is made from: the schemas' package whole (the rules, the fields,
@@ -113,7 +103,7 @@ def number_rows(con: duckdb.DuckDBPyConnection, table: RawTable) -> str:
     numbered = numbered_table(table.name)
     copy = f"{numbered}_rows"
     as_read = rows_view(table.asset)
-    if relation_exists(con, as_read):
+    if relation_kind(con, as_read):
         con.execute(f'create or replace temp table "{copy}" as select * from "{as_read}"')
         rows = f"rowid + 2 as line_number, {normalised_columns(table.loaded_fields)}"
     else:
@@ -121,12 +111,6 @@ def number_rows(con: duckdb.DuckDBPyConnection, table: RawTable) -> str:
         rows = "*"
     con.execute(f'create or replace temp view "{numbered}" as select {rows} from "{copy}"')
     return copy
-
-
-def relation_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return con.execute(
-        "select count(*) > 0 from information_schema.tables where table_name = ?", [name]
-    ).fetchone()[0]
 
 
 def _validate_table(
@@ -207,7 +191,8 @@ def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
     Needs the raw tables, `batch_manifest`, `_ingest_reports` and `_malformed_rows`.
     """
     plans = compiled_plans()
-    con.execute(REJECTED_ROWS_DDL)
+    con.execute("drop table if exists rejected_rows")
+    con.execute(ddl(REJECTED_ROWS))
     # The raw relations read their files: the files must be those the raw step read, before
     # validation starts and until it ends (staging reads validation's typed copy).
     check_sources_unchanged(con)

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from pipeline.schemas.fields import RawTable
+from pipeline.schemas.names import layer_name
 
 
 def numbered_table(table: str) -> str:
-    """The temp table of a raw relation's rows, copied once before its check. DuckDB numbers
-    a file's lines on one thread, and a `create table` over that numbering stays on one
-    thread too; the copy pays that once for the cheap part (reading, splitting, normalising)
-    and the check query, which evaluates every rule, then runs on every thread."""
+    """The temp view of a raw relation's rows, numbered, over a copy made once before the
+    check (`pipeline.validation.number_rows`): DuckDB numbers a file's lines on one thread,
+    and a query over that numbering stays on one; over the copy, every rule runs on every
+    thread."""
     return f"_numbered_{table}"
 
 
@@ -36,8 +37,8 @@ def staged_columns(table: RawTable) -> list[str]:
 def checked_source(table: str) -> str | None:
     """The raw table whose checked table `table` is, or None: staging reads checked tables,
     which the quarantine's asset writes, with values parsed from the raw table's columns."""
-    base = table.removeprefix("_checked_")
-    return f"raw_{base}" if base != table else None
+    base = table.removeprefix(checked_table(""))
+    return layer_name(base, "raw") if base != table else None
 
 
 def accepted_table(table: str) -> str:

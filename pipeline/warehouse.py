@@ -81,3 +81,13 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
         con = duckdb.connect(str(path), config=connection_config())
     con.execute(PARSE_MACROS)
     return con
+
+
+def relation_kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """ "table" or "view" for the relation `name` of the main schema, None if there is none."""
+    found = con.execute(
+        "select table_type from information_schema.tables "
+        "where table_schema = 'main' and table_name = ?",
+        [name],
+    ).fetchone()
+    return None if found is None else ("view" if found[0] == "VIEW" else "table")

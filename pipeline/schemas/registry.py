@@ -27,6 +27,7 @@ from pipeline.schemas.fields import (
     RawTable,
 )
 from pipeline.schemas.names import layer_name
+from pipeline.validation_plan import checked_table as validation_checked_table
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def checked_table(raw: RawTable) -> Table:
     (`pipeline.validation`). Written by the quarantine's asset, not an asset of its own."""
     staged = staging_table(raw)
     return Table(
-        name=f"_checked_{raw.name}",
+        name=validation_checked_table(raw.name),
         layer="validation",
         grain=("line_number",),
         description=f"Every row of {raw.name} typed by validation, with its findings.",

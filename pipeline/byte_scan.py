@@ -1,10 +1,10 @@
 """What a raw CSV file's bytes hold, found at memory speed before anything parses them.
 
 DuckDB reads a file as lines fast, but it ends a line at a carriage return as well as at a line
-feed, and it knows nothing of quotes when told to read whole lines. So the bytes are surveyed
+feed, and it knows nothing of quotes when told to read whole lines. So the bytes are scanned
 first. A file with no `"` and no carriage return has exactly one row per line, its lines are
 DuckDB's lines, and it needs nothing more; a file with either goes through the exact line scan
-of `pipeline.lines`. The survey also finds the first NUL byte (no text export holds one, and
+of `pipeline.lines`. The scan also finds the first NUL byte (no text export holds one, and
 DuckDB's line reader uses NUL as its never-seen delimiter), and notes what it takes to check
 that the lines DuckDB read add up to the file: its size, a UTF-8 byte-order mark (which DuckDB
 drops) and whether the last line ends with a line feed.
@@ -28,7 +28,7 @@ CHUNK_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
-class ByteSurvey:
+class ByteScan:
     size: int  # bytes, decompressed
     has_bom: bool
     ends_with_line_feed: bool
@@ -49,7 +49,7 @@ class ByteSurvey:
         return self.size - len(codecs.BOM_UTF8) * self.has_bom + (not self.ends_with_line_feed)
 
 
-def survey_bytes(path: Path) -> ByteSurvey:
+def scan_bytes(path: Path) -> ByteScan:
     """Survey a raw CSV file, plain or gzip (by its name).
 
     Raises:
@@ -65,7 +65,7 @@ def survey_bytes(path: Path) -> ByteSurvey:
         raise InputError(f"{path}: cannot be read ({type(error).__name__})") from None
 
 
-def _survey(stream: BinaryIO) -> ByteSurvey:
+def _survey(stream: BinaryIO) -> ByteScan:
     """One pass over the bytes, into one reused buffer: memory stays at `CHUNK_BYTES`."""
     buffer = bytearray(CHUNK_BYTES)
     size, head, last = 0, b"", b"\n"
@@ -81,7 +81,7 @@ def _survey(stream: BinaryIO) -> ByteSurvey:
             first_nul = size + nul
         size += count
         last = bytes(buffer[count - 1 : count])
-    return ByteSurvey(
+    return ByteScan(
         size=size,
         has_bom=head.startswith(codecs.BOM_UTF8),
         ends_with_line_feed=last == b"\n",
