@@ -59,6 +59,8 @@ def convert_batch(source: Path, target: Path, form: str = "csv", headers: str = 
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source / MANIFEST_FILE, target / MANIFEST_FILE)
     for table in RAW_TABLES:
+        if not (source / f"{table.name}.csv").is_file() and table.optional:
+            continue
         blocks = (
             _in_chinese(table, block) if headers == "zh" else block
             for block in _blocks(source / f"{table.name}.csv")

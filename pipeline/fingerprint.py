@@ -40,7 +40,7 @@ def batch_fingerprint(folder: Path) -> str | None:
     if MANIFEST_FILE not in names:
         return None
     for table in RAW_TABLES:
-        if not any(f"{table.name}{suffix}" in names for suffix in SUFFIXES):
+        if not table.optional and not any(f"{table.name}{suffix}" in names for suffix in SUFFIXES):
             return None
     digest = hashlib.blake2b(digest_size=16)
     for path in files:

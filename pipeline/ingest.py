@@ -71,10 +71,13 @@ class IngestReport:
     files_read: list[FileStamp] = field(default_factory=list)
 
 
-def find_source(batch_dir: Path, table: RawTable) -> Path:
-    """The one file holding a raw table, whatever supported form it arrived in."""
+def find_source(batch_dir: Path, table: RawTable) -> Path | None:
+    """The one file holding a raw table, whatever supported form it arrived in; None for an
+    optional table the batch does not have."""
     found = [batch_dir / f"{table.name}{suffix}" for suffix in SUFFIXES]
     found = [path for path in found if path.is_file()]
+    if not found and table.optional:
+        return None
     if not found:
         names = " or ".join(f"{table.name}{suffix}" for suffix in SUFFIXES)
         raise InputError(f"{batch_dir / table.name}: missing (expected {names})")
@@ -120,10 +123,14 @@ def canonical_header(path: Path, header: list[str], table: RawTable) -> tuple[li
     return names, extras
 
 
-def open_table(batch_dir: Path, table: RawTable) -> tuple[Source, list[str], list[str]]:
+def open_table(batch_dir: Path, table: RawTable) -> tuple[Source, list[str], list[str]] | None:
     """The table's file opened (its encoding decided on the whole file), its header mapped:
-    everything that can make the file unusable, found before any row is read."""
-    source = open_source(find_source(batch_dir, table))
+    everything that can make the file unusable, found before any row is read. None for an
+    optional table the batch does not have."""
+    path = find_source(batch_dir, table)
+    if path is None:
+        return None
+    source = open_source(path)
     names, extras = canonical_header(source.path, source.header, table)
     return source, names, extras
 
@@ -138,6 +145,11 @@ def ingest(
             read through a UTF-8 copy there); created if missing.
     """
     path = find_source(batch_dir, table)
+    if path is None:
+        # An optional table the batch does not have: a relation without rows, so every later
+        # step reads it as it reads a file with a header alone.
+        create_raw_table(con, table)
+        return IngestReport(table.name, "", "", header_lines=0)
     before = file_stamp(path)
     scratch_dir.mkdir(parents=True, exist_ok=True)
     if path.name.endswith(".xlsx"):
@@ -147,8 +159,9 @@ def ingest(
     if before is None or file_stamp(path) != before:
         raise InputError(f"{path}: changed during the run; run the batch again")
     report.files_read.insert(0, before)
-    if report.rows_read == 0:
-        # A verdict from an empty registry or survey would be a verdict about nothing.
+    if report.rows_read == 0 and not table.optional:
+        # A verdict from an empty registry or survey would be a verdict about nothing; an
+        # optional table with a header alone says there is nothing (no objection).
         raise InputError(f"{path}: no data rows (only a header)")
     return report
 

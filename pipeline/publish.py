@@ -22,9 +22,11 @@ from pathlib import Path
 import duckdb
 
 from pipeline import warehouse
+from pipeline.contracts import table_problems
 from pipeline.locks import exclusive_lock
 from pipeline.schemas.registry import TABLES, comment_statements
 from pipeline.settings import check_batch_id
+from pipeline.sql_models import PROVINCE_LAYER, build_order, load_models, materialize
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
@@ -67,7 +69,8 @@ def _publish(working: Path, marts_file: Path, batch_id: str, tables: list[str]) 
             shutil.copyfile(marts_file, snapshot)
             con.execute(f"attach '{snapshot}' as old (read_only)")
             old_tables = _tables(con, "old")
-        for table in sorted(old_tables - set(tables)):
+        province = {model.name for model in province_models()}
+        for table in sorted(old_tables - set(tables) - province):
             con.execute(f'create table "{table}" as select * from old."{table}"')
         for table in tables:
             # The registry's columns, in its order: a column an older publish had under another
@@ -90,6 +93,9 @@ def _publish(working: Path, marts_file: Path, batch_id: str, tables: list[str]) 
         con.execute("detach wh")
         if old_tables:
             con.execute("detach old")
+        # The cross-batch tables change with every batch's rows: rebuilt in the same file, a
+        # reader never sees them disagree with the batches they summarise.
+        build_province_tables(con)
         con.execute("checkpoint")
         con.close()
         with new_file.open("rb") as written:
@@ -99,4 +105,61 @@ def _publish(working: Path, marts_file: Path, batch_id: str, tables: list[str]) 
         new_file.unlink(missing_ok=True)
         snapshot.unlink(missing_ok=True)
         Path(f"{new_file}.wal").unlink(missing_ok=True)
+    return counts
+
+
+
+class ProvinceTablesUnbuilt(Exception):
+    """A province model's table is not what the registry describes: nothing was published."""
+
+
+def build_province_tables(con: duckdb.DuckDBPyConnection) -> dict:
+    """(Re)build the cross-batch tables (`sql/province/`) from the marts in `con`, with their
+    comments; returns their row counts.
+
+    Raises:
+        ProvinceTablesUnbuilt: a table differs from its registry entry.
+    """
+    counts = {}
+    for model in province_models():
+        counts[model.name] = materialize(con, model)
+        if problems := table_problems(con, TABLES[model.name]):
+            raise ProvinceTablesUnbuilt(f"{model.name}: " + "; ".join(problems))
+        for statement in comment_statements(TABLES[model.name]):
+            con.execute(statement)
+    return counts
+
+
+def province_models() -> list:
+    models = load_models(layers=(PROVINCE_LAYER,))
+    return [models[name] for name in build_order(models)]
+
+
+def publish_province_tables(marts_file: Path) -> dict:
+    """Rebuild the cross-batch tables in a new marts file renamed over the old one; returns
+    their row counts. Nothing is written while no batch has published (no marts file).
+
+    Raises:
+        ProvinceTablesUnbuilt: a table differs from its registry entry; the old file stays.
+    """
+    if not marts_file.exists():
+        return {}
+    with publish_lock(marts_file.parent):
+        for stale in marts_file.parent.glob(f".{marts_file.name}.*"):
+            stale.unlink(missing_ok=True)
+        handle, new_name = tempfile.mkstemp(prefix=f".{marts_file.name}.", dir=marts_file.parent)
+        os.close(handle)
+        new_file = Path(new_name)
+        try:
+            # A copy, not the file itself: readers holding the old file keep it whole.
+            shutil.copyfile(marts_file, new_file)
+            with warehouse.connect(new_file) as con:
+                counts = build_province_tables(con)
+                con.execute("checkpoint")
+            with new_file.open("rb") as written:
+                os.fsync(written.fileno())
+            os.replace(new_file, marts_file)
+        finally:
+            new_file.unlink(missing_ok=True)
+            Path(f"{new_file}.wal").unlink(missing_ok=True)
     return counts

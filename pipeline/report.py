@@ -29,7 +29,7 @@ def _open(marts_file: Path) -> duckdb.DuckDBPyConnection:
 
 COUNTY_QUERY = """
 select county_code, county_name, region, comprehensive_incidence, wrong_exit_rate, missed_rate,
-    acceptance_rate, exited_sample_income, verdict
+    acceptance_rate, exited_sample_income, verdict, decision, decision_reason
 from county_assessment where batch_id = ? order by county_code
 """
 
@@ -41,13 +41,14 @@ def county_rows(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[tuple]:
 def verdict_lines(rows: list[tuple]) -> list[str]:
     header = (
         f"{'county':<8}{'name':<{NAME_WIDTH}}{'incidence':>10}{'wrong-exit':>11}{'missed':>9}"
-        f"{'accept':>9}{'income':>12}  verdict"
+        f"{'accept':>9}{'income':>12}  {'verdict':<19}decision"
     )
     lines = [header]
-    for code, name, _, incidence, wrong, missed, accept, income, verdict in rows:
+    for code, name, _, incidence, wrong, missed, accept, income, verdict, decision, reason in rows:
+        decided = decision if reason is None else f"{decision} ({reason})"
         lines.append(
             f"{code:<8}{_pad(name)}{_pct(incidence):>10}{_pct(wrong):>11}"
-            f"{_pct(missed):>9}{_pct(accept):>9}{_money(income):>12}  {verdict}"
+            f"{_pct(missed):>9}{_pct(accept):>9}{_money(income):>12}  {verdict:<19}{decided}"
         )
     return lines
 
@@ -76,11 +77,12 @@ def verdict_summary(marts_file: Path, batch_id: str) -> list[str]:
     """The batch's county verdicts as published, and how many counties meet the standard."""
     with _open(marts_file) as con:
         rows = county_rows(con, batch_id)
-    meeting = sum(row[-1] == "meets" for row in rows)
+    meeting = sum(row[8] == "meets" for row in rows)
+    approved = sum(row[9] == "approved" for row in rows)
     return [
         f"{batch_id}: county verdicts",
         *verdict_lines(rows),
-        f"{meeting} of {len(rows)} counties meet the standard.",
+        f"{meeting} of {len(rows)} counties meet the standard; {approved} approved to exit.",
     ]
 
 
@@ -121,8 +123,118 @@ def print_report(marts: Path, batch_id: str) -> int:
             f"line of {_money(s.poverty_line_yuan)}, {_money(s.income_over_province)} above "
             f"the provincial registry average of {_money(s.province_registry_income)}"
         )
+        print(
+            f"  counties approved to exit: {s.counties_approved}; public notice: "
+            + (
+                f"{s.public_notice_start} to {s.public_notice_end}"
+                if s.public_notice_start
+                else "not given"
+            )
+        )
         print(f"  poverty counties: {s.poverty_counties}, exited: {s.poverty_counties_exited}")
+        print(
+            f"  agencies: {s.agencies}, recommending every county they assessed: "
+            f"{s.agencies_recommending}; households to monitor: {s.households_to_monitor}"
+        )
         print(f"  quarantined input rows: {rejected}")
         print()
         print("\n".join(verdict_lines(county_rows(con, batch_id))))
+        for section in (agency_lines(con, batch_id), history_lines(con, batch_id)):
+            if section:
+                print()
+                print("\n".join(section))
     return EXIT_PUBLISHED
+
+
+AGENCY_QUERY = """
+select agency_code, county_code, surveyed_households, wrong_exit_rate, missed_rate,
+    comprehensive_incidence, acceptance_rate, recommends_exit
+from agency_findings where batch_id = ? order by agency_code, county_code
+"""
+
+
+def agency_lines(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[str]:
+    """Each agency's findings on its own households, county by county (agency_findings)."""
+    rows = con.execute(AGENCY_QUERY, [batch_id]).fetchall()
+    if not rows:
+        return []
+    lines = [
+        "Agencies' findings on their own households (agency_findings)",
+        f"{'agency':<8}{'county':<8}{'households':>11}{'incidence':>10}{'wrong-exit':>11}"
+        f"{'missed':>9}{'accept':>9}  recommends exit",
+    ]
+    for agency, county, households, wrong, missed, incidence, accept, recommends in rows:
+        said = {True: "yes", False: "no"}.get(recommends, "n/a (a rate cannot be computed)")
+        lines.append(
+            f"{agency:<8}{county:<8}{households:>11,}{_pct(incidence):>10}{_pct(wrong):>11}"
+            f"{_pct(missed):>9}{_pct(accept):>9}  {said}"
+        )
+    return lines
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Marts published by an older version may lack a table: its section is left out."""
+    found = con.execute(
+        "select count(*) from duckdb_tables() where table_name = ?", [name]
+    ).fetchone()[0]
+    return bool(found)
+
+
+HISTORY_QUERY = """
+select later.assessment_year, later.batch_id, later.counties_assessed, later.counties_approved,
+    later.poverty_counties_exited, later.poverty_counties, later.remaining_poor,
+    later.registry_incidence, later.wrong_exit_persons_found, later.missed_persons_found,
+    later.zero_error_years
+from province_progress as this
+join province_progress as later
+    on later.province_code = this.province_code and later.assessment_year <= this.assessment_year
+where this.batch_id = ?
+order by later.assessment_year, later.batch_id
+"""
+
+
+def history_lines(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[str]:
+    """The province's rounds up to this batch's (province_progress), and the persons in poverty
+    at each year's end as this batch's registry tells it (poverty_trajectory)."""
+    if not (_has_table(con, "province_progress") and _has_table(con, "poverty_trajectory")):
+        return []
+    rounds = con.execute(HISTORY_QUERY, [batch_id]).fetchall()
+    if not rounds:
+        return []
+    lines = [
+        "History of the province (province_progress)",
+        f"{'year':<6}{'batch':<18}{'assessed':>9}{'approved':>9}{'exited':>10}"
+        f"{'remaining poor':>16}{'incidence':>10}{'wrong exits':>12}{'missed':>8}"
+        f"{'zero-error years':>18}",
+    ]
+    for (
+        year,
+        batch,
+        assessed,
+        approved,
+        exited,
+        poverty,
+        poor,
+        incidence,
+        wrong,
+        missed,
+        streak,
+    ) in rounds:
+        lines.append(
+            f"{year:<6}{batch:<18}{assessed:>9}{_count(approved):>9}"
+            f"{f'{_count(exited)}/{_count(poverty)}':>10}{_count(poor):>16}{_pct(incidence):>10}"
+            f"{_count(wrong):>12}{_count(missed):>8}{streak:>18}"
+        )
+    trajectory = con.execute(
+        "select year, persons_in_poverty from poverty_trajectory where batch_id = ? order by year",
+        [batch_id],
+    ).fetchall()
+    if trajectory:
+        lines.append("")
+        lines.append(f"Persons in poverty at the end of each year, from {batch_id}'s registry")
+        lines.append("  " + "  ".join(f"{year}: {_count(persons)}" for year, persons in trajectory))
+    return lines
+
+
+def _count(value) -> str:
+    return "n/a" if value is None else f"{value:,}"

@@ -48,8 +48,14 @@ def file_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, int
     order = {table.name: position for position, table in enumerate(RAW_TABLES)}
     rows.sort(key=lambda row: (order.get(row[0], len(order)), row[1]))
     return [
-        (mask_ids(Path(source_file).name), read, rejected, blank)
-        for _, source_file, read, blank, rejected in rows
+        # An optional table the batch does not have was read from no file.
+        (
+            mask_ids(Path(source_file).name) if source_file else f"{table} (none)",
+            read,
+            rejected,
+            blank,
+        )
+        for table, source_file, read, blank, rejected in rows
     ]
 
 

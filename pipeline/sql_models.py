@@ -63,10 +63,19 @@ def load_model(path: Path) -> SqlModel:
     )
 
 
-def load_models(sql_dir: Path = SQL_DIR) -> dict[str, SqlModel]:
-    """Every model under `sql_dir`, keyed by name."""
+# Layers built per batch, in the batch's working database; `province` models are built across
+# batches, in the published marts file, from the marts the batches published.
+BATCH_LAYERS = ("staging", "marts")
+PROVINCE_LAYER = "province"
+
+
+def load_models(
+    sql_dir: Path = SQL_DIR, layers: tuple[str, ...] = BATCH_LAYERS
+) -> dict[str, SqlModel]:
+    """Every model of `layers` under `sql_dir`, keyed by name."""
     models = {}
-    for path in sorted(sql_dir.glob("*/*.sql")):
+    paths = (path for layer in layers for path in (sql_dir / layer).glob("*.sql"))
+    for path in sorted(paths):
         model = load_model(path)
         if model.name in models:
             raise ValueError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import datetime as dt
 from pathlib import Path
 
 import tomli_w
@@ -194,20 +195,36 @@ def default_batch() -> dict:
             "assessment_year": 2020,
             "poverty_line_yuan": 4000,
             "thresholds": {},  # tests set overrides here; an empty table is the defaults
+            "public_notice": {"start": dt.date(2020, 11, 16), "end": dt.date(2020, 11, 22)},
         },
         "counties": counties,
         "registry_households": households,
         "registry_members": members,
         "survey_households": surveys,
+        # objections.csv with its header alone: no objection; None leaves the file out
+        "objections": [],
     }
 
+
+OBJECTION_COLUMNS = ["objection_id", "county_code", "received_date", "status", "summary"]
 
 COLUMNS = {
     "counties": COUNTY_COLUMNS,
     "registry_households": HOUSEHOLD_COLUMNS,
     "registry_members": MEMBER_COLUMNS,
     "survey_households": SURVEY_COLUMNS,
+    "objections": OBJECTION_COLUMNS,
 }
+
+
+def objection(oid: str, county: str, received: str, status: str, summary: str = "") -> dict:
+    return {
+        "objection_id": oid,
+        "county_code": county,
+        "received_date": received,
+        "status": status,
+        "summary": summary,
+    }
 
 
 def write_batch(raw_dir: Path, batch: dict | None = None, batch_id: str | None = None) -> Path:
@@ -219,6 +236,8 @@ def write_batch(raw_dir: Path, batch: dict | None = None, batch_id: str | None =
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "batch.toml").write_text(tomli_w.dumps(batch["manifest"]), encoding="utf-8")
     for name, columns in COLUMNS.items():
+        if batch.get(name) is None:  # an optional table the batch does not have
+            continue
         with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
             writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
             writer.writeheader()

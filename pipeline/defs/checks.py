@@ -36,6 +36,8 @@ def schema_check(table: RawTable) -> dg.AssetChecksDefinition:
             noted = warnings(con, table.name)
         source_file, read, rejected = account.source_file, account.rows_read, account.rows_rejected
         share, problems = account.rejected_share, account.problems()
+        if table.any_quarantine_blocks and rejected:
+            problems.append(f"any quarantined row of {table.name} blocks the batch")
         rules = "\n".join(f"| {c or ''} | {r} | {n} |" for c, r, n in by_rule) or "| | none | 0 |"
         return dg.AssetCheckResult(
             passed=not problems and share <= threshold,

@@ -9,8 +9,16 @@ through a chain of DuckDB steps; the multiprocess executor works too (pick it in
 
 import dagster as dg
 
+from pipeline.defs.assets.province import PROVINCE_GROUP
+
 ASSESS_BATCH_JOB = dg.define_asset_job(
     "assess_batch",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(PROVINCE_GROUP),
     description="Every asset of one batch: raw files to published marts.",
+)
+
+PROVINCE_JOB = dg.define_asset_job(
+    "province_marts",
+    selection=dg.AssetSelection.groups(PROVINCE_GROUP),
+    description="The cross-batch tables, rebuilt from the marts every batch published.",
 )

@@ -4,7 +4,7 @@ import json
 
 import dagster as dg
 
-from pipeline.defs.jobs import ASSESS_BATCH_JOB
+from pipeline.defs.jobs import ASSESS_BATCH_JOB, PROVINCE_JOB
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
 from pipeline.defs.tags import batch_tags
@@ -60,3 +60,13 @@ def batch_folder_sensor(context: dg.SensorEvaluationContext, paths: PovexitPaths
         dynamic_partitions_requests=[BATCH_PARTITIONS.build_add_request(new)] if new else [],
         cursor=json.dumps(cursor, sort_keys=True),
     )
+
+
+@dg.asset_sensor(
+    asset_key=dg.AssetKey("exit_assessment"),
+    job=PROVINCE_JOB,
+    minimum_interval_seconds=60,
+    description="Rebuilds the cross-batch tables after any batch publishes its marts.",
+)
+def province_after_publish(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
+    return dg.RunRequest(run_key=f"province:{asset_event.storage_id}")

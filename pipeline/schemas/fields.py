@@ -31,6 +31,10 @@ class RawTable:
     name: str  # the file stem and the table's base name, e.g. registry_households
     description: str
     fields: tuple[Field, ...]
+    # An optional file may be absent from a batch: it then reads as a table without rows.
+    optional: bool = False
+    # Quarantined rows block the batch only above quarantine_share_max, or from the first one.
+    any_quarantine_blocks: bool = False
 
     @property
     def asset(self) -> str:
@@ -75,6 +79,7 @@ RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "other")
 SEXES = ("M", "F")
 SAMPLE_FRAMES = ("exited", "poor", "non_registered")
 ACCEPTANCE_ANSWERS = ("accept", "not_accept", "unsure")
+OBJECTION_STATUSES = ("upheld", "not_upheld", "pending")
 SECURE_FLAGS = (
     "food_secure",
     "clothing_secure",
@@ -166,11 +171,28 @@ SURVEY_HOUSEHOLDS = RawTable(
     ),
 )
 
+OBJECTIONS = RawTable(
+    name="objections",
+    description="Objections received during the public notice (公示异议), one row per objection.",
+    fields=(
+        Field("objection_id", "异议编号", "string", "objection id"),
+        Field("county_code", "县代码", "string", "county objected to"),
+        Field("received_date", "受理日期", "date", "date the objection was received"),
+        Field("status", "核查结果", "string", "upheld / not_upheld / pending"),
+        # Free text about persons: personal data, never read (like the names).
+        Field("summary", "内容摘要", "string", "what the objection says", pii=True, required=False),
+    ),
+    optional=True,
+    # An objection that cannot be read must not let a county through (SPEC section 1).
+    any_quarantine_blocks=True,
+)
+
 # In validation order: each table's cross-table rules read only tables validated before it.
 RAW_TABLES: tuple[RawTable, ...] = (
     COUNTIES,
     REGISTRY_HOUSEHOLDS,
     REGISTRY_MEMBERS,
     SURVEY_HOUSEHOLDS,
+    OBJECTIONS,
 )
 RAW_TABLES_BY_NAME = {table.name: table for table in RAW_TABLES}

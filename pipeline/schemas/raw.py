@@ -163,7 +163,7 @@ def schema(table: f.RawTable, rules: dict[str, list[pa.Check]], unique=()) -> pa
     )
 
 
-# --- the four schemas ---------------------------------------------------------------------
+# --- the schemas ---------------------------------------------------------------------
 
 COUNTIES = schema(
     f.COUNTIES,
@@ -316,11 +316,24 @@ SURVEY_HOUSEHOLDS = schema(
     unique=("survey_id",),
 )
 
+# An objection outside the notice window is a finding of the marts, not a reject: the date is
+# only parsed here.
+OBJECTIONS = schema(
+    f.OBJECTIONS,
+    {
+        "objection_id": [NO_ID_NUMBER, NO_NAME],
+        "county_code": [in_valid(f.COUNTIES, "county_code", where=lambda v: v.in_exit_batch)],
+        "status": [pa.Check.isin(f.OBJECTION_STATUSES)],
+    },
+    unique=("objection_id",),
+)
+
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "counties": COUNTIES,
     "registry_households": REGISTRY_HOUSEHOLDS,
     "registry_members": REGISTRY_MEMBERS,
     "survey_households": SURVEY_HOUSEHOLDS,
+    "objections": OBJECTIONS,
 }
 
 __all__ = ["SCHEMAS", "IbisData"]

@@ -77,6 +77,7 @@ RAW_GRAIN = {
     "registry_households": ("household_id",),
     "registry_members": ("household_id", "member_no"),
     "survey_households": ("survey_id",),
+    "objections": ("objection_id",),
 }
 
 
@@ -331,6 +332,8 @@ REGISTRY_HOUSEHOLD_PERSONS = Table(
         _c("county_code", "varchar", "县代码", "county of the household"),
         _c("village_code", "varchar", "村代码", "village of the household"),
         _c("poverty_status", "varchar", "贫困户状态", "poor / exited / returned"),
+        _c("year_registered", "integer", "识别年度", "year the household was registered"),
+        _c("year_exited", "integer", "脱贫年度", "year it exited poverty (null: not exited)"),
         _c("household_size", "integer", "家庭人口数", "household size as recorded"),
         _c(
             "per_capita_net_income",
@@ -379,13 +382,28 @@ COUNTY_SURVEY_FRAMES = Table(
     ),
 )
 
+AGENCY_SURVEY_FRAMES = Table(
+    name="_agency_survey_frames",
+    layer="marts",
+    grain=("county_code", "agency_code"),
+    description=(
+        "Survey totals of each county and agency that surveyed it, by sample frame; summed over "
+        "agencies they are the county's."
+    ),
+    columns=(
+        _c("county_code", "varchar", "县代码", "county surveyed"),
+        shared("agency_code"),
+        *COUNTY_SURVEY_FRAMES.columns[1:],
+    ),
+)
+
 COUNTY_ASSESSMENT = Table(
     name="county_assessment",
     layer="marts",
     grain=("batch_id", "county_code"),
     description=(
         "One row per county assessed in the batch: the SPEC 3.2 rates, each indicator's "
-        "threshold and pass flag, and the verdict."
+        "threshold and pass flag, the verdict, and the decision on its exit (SPEC 3.6)."
     ),
     columns=(
         shared("batch_id"),
@@ -464,6 +482,119 @@ COUNTY_ASSESSMENT = Table(
             "meets (all four pass), fails (any fails), "
             "insufficient_data (none fails, a rate could not be computed)",
         ),
+        _c("agencies", "bigint", "评估机构数", "evaluation agencies that surveyed the county"),
+        _c(
+            "agencies_recommending",
+            "bigint",
+            "建议退出机构数",
+            "agencies recommending exit on their own surveyed households (agency_findings); "
+            "a null recommendation does not count",
+        ),
+        _c(
+            "objections_received",
+            "bigint",
+            "受理异议数",
+            "objections received about the county, whatever their date",
+        ),
+        _c("objections_upheld", "bigint", "异议属实数", "objections found upheld"),
+        _c("objections_pending", "bigint", "异议待核查数", "objections not yet checked"),
+        _c(
+            "objections_outside_notice",
+            "bigint",
+            "公示期外异议数",
+            "objections received outside the public notice (all when none is given): a finding; "
+            "they still count for the decision",
+        ),
+        replace(
+            BATCH_MANIFEST.column("public_notice_start"),
+            description="first day of the batch's public notice (null: none given)",
+        ),
+        replace(
+            BATCH_MANIFEST.column("public_notice_end"),
+            description="last day of the batch's public notice (null: none given)",
+        ),
+        _c(
+            "decision",
+            "varchar",
+            "退出决定",
+            "approved (meets, every agency recommends, public notice given, no objection upheld "
+            "or pending), withheld (meets, one of those does not hold), rejected (fails), "
+            "undecided (insufficient_data)",
+        ),
+        _c(
+            "decision_reason",
+            "varchar",
+            "决定原因",
+            "the first that applies of verdict_fails, verdict_insufficient_data, "
+            "agency_not_recommending, no_public_notice, objection_upheld, objection_pending "
+            "(null: approved)",
+        ),
+    ),
+)
+
+AGENCY_FINDINGS = Table(
+    name="agency_findings",
+    layer="marts",
+    grain=("batch_id", "agency_code", "county_code"),
+    description=(
+        "One row per evaluation agency and county of the exit batch it surveyed: the SPEC 3.2 "
+        "rates on the agency's own households, each indicator's pass flag, and whether the "
+        "agency recommends the county's exit (SPEC 3.6)."
+    ),
+    columns=(
+        shared("batch_id"),
+        shared("agency_code"),
+        _c("county_code", "varchar", "县代码", "county assessed, surveyed by the agency"),
+        shared(
+            "surveyed_households", "the agency's surveyed households of the county, every frame"
+        ),
+        shared("sampled_exited_households"),
+        shared("sampled_exited_persons"),
+        shared("sampled_exited_persons_failing"),
+        _c(
+            "wrong_exit_rate",
+            "double",
+            "错退率",
+            "错退率 on the agency's exited frame (null: it surveyed none)",
+        ),
+        _c("passes_wrong_exit_rate", "boolean", "错退率达标", "wrong-exit rate below threshold"),
+        shared("sampled_non_registered_households"),
+        shared("sampled_non_registered_persons"),
+        shared("sampled_non_registered_persons_failing"),
+        _c(
+            "missed_rate",
+            "double",
+            "漏评率",
+            "漏评率 on the agency's non_registered frame (null: it surveyed none)",
+        ),
+        _c("passes_missed_rate", "boolean", "漏评率达标", "missed rate below its threshold"),
+        _c(
+            "comprehensive_incidence",
+            "double",
+            "综合贫困发生率",
+            "综合贫困发生率 from the agency's rates and the county's registry figures (SPEC 3.2)",
+        ),
+        _c(
+            "passes_incidence",
+            "boolean",
+            "贫困发生率达标",
+            "incidence below the threshold of the county's region",
+        ),
+        shared("accepting_households"),
+        _c(
+            "acceptance_rate",
+            "double",
+            "群众认可度",
+            "群众认可度: accepting / surveyed households of the agency in the county",
+        ),
+        _c("passes_acceptance_rate", "boolean", "认可度达标", "acceptance above its threshold"),
+        _c(
+            "recommends_exit",
+            "boolean",
+            "建议退出",
+            "every indicator passes on the agency's households (null: a rate it cannot compute; "
+            "counts as not recommending)",
+        ),
     ),
 )
 
@@ -529,6 +660,47 @@ GUARANTEE_COMPLIANCE = Table(
     ),
 )
 
+# A batch's figures across the province (SPEC 3.7): its registry snapshot over every county and
+# what its surveys found; in batch_summary, and in province_progress round by round.
+PROVINCE_SNAPSHOT = (
+    _c(
+        "rural_population",
+        "bigint",
+        "乡村户籍人口",
+        "rural registered population of the province (every county)",
+    ),
+    _c(
+        "registered_persons",
+        "bigint",
+        "建档立卡人口",
+        "registered persons of the province in the batch's snapshot (member rows)",
+    ),
+    _c(
+        "remaining_poor",
+        "bigint",
+        "剩余贫困人口",
+        "registered persons in poor or returned households, whole province",
+    ),
+    _c(
+        "registry_incidence",
+        "double",
+        "建档立卡贫困发生率",
+        "remaining_poor / rural_population, whole province",
+    ),
+    _c(
+        "wrong_exit_persons_found",
+        "bigint",
+        "发现错退人口",
+        "persons of surveyed exited households not meeting the standard, this round",
+    ),
+    _c(
+        "missed_persons_found",
+        "bigint",
+        "发现漏评人口",
+        "persons of surveyed non-registered households not meeting the standard, this round",
+    ),
+)
+
 BATCH_SUMMARY = Table(
     name="batch_summary",
     layer="marts",
@@ -576,8 +748,20 @@ BATCH_SUMMARY = Table(
             "poverty_counties_exited",
             "bigint",
             "已摘帽贫困县数",
-            "poverty counties exited earlier plus this batch's meets",
+            "poverty counties exited earlier plus this batch's approved (SPEC 3.6)",
         ),
+        _c("agencies", "bigint", "评估机构数", "evaluation agencies of the batch's survey"),
+        _c(
+            "agencies_recommending",
+            "bigint",
+            "建议退出机构数",
+            "agencies recommending the exit of every county they surveyed",
+        ),
+        _c("households_to_monitor", "bigint", "监测户数", "households on the monitoring list"),
+        _c("counties_approved", "bigint", "批准退出县数", "counties whose decision is approved"),
+        BATCH_MANIFEST.column("public_notice_start"),
+        BATCH_MANIFEST.column("public_notice_end"),
+        *PROVINCE_SNAPSHOT,
     ),
 )
 
@@ -608,15 +792,148 @@ RECTIFICATION_LIST = Table(
     ),
 )
 
+MONITORING_LIST = Table(
+    name="monitoring_list",
+    layer="marts",
+    grain=("batch_id", "survey_id"),
+    description=(
+        "Surveyed households to monitor (防返贫监测, SPEC 3.6): exited households below the "
+        "monitoring line or failing a guarantee, non-registered households below the line. "
+        "No name, no id number."
+    ),
+    columns=(
+        shared("batch_id"),
+        shared("survey_id"),
+        shared("agency_code"),
+        _c("county_code", "varchar", "县代码", "county surveyed"),
+        shared("village_code"),
+        shared("household_id"),
+        shared("sample_frame"),
+        shared("household_size"),
+        shared("per_capita_net_income"),
+        _c(
+            "income_threshold",
+            "decimal(12,2)",
+            "监测收入线",
+            "monitoring line: monitoring_income_ratio x the poverty line, yuan per person per year",
+        ),
+        _c(
+            "below_income_threshold",
+            "boolean",
+            "低于监测线",
+            "per-capita net income below the monitoring line",
+        ),
+        *(
+            _c(f"fails_{name}", "boolean", *FAIL_LABELS[name])
+            for name in FAIL_LABELS
+            if name != "income"
+        ),
+        _c(
+            "failed_guarantees",
+            "varchar",
+            "未保障项",
+            "the guarantees the household fails, comma-separated (empty: none)",
+        ),
+        _c(
+            "risk_reason",
+            "varchar",
+            "监测类型",
+            "unstable_exit (脱贫不稳定户: exited, below the line or a guarantee failing) or "
+            "near_poor (边缘易致贫户: non-registered, below the line)",
+        ),
+    ),
+)
+
+REGISTRY_COHORTS = Table(
+    name="registry_cohorts",
+    layer="marts",
+    grain=("batch_id", "poverty_status", "year_registered", "year_exited"),
+    description=(
+        "The batch's registry snapshot by status, year registered and year exited: households "
+        "and persons of each cohort, what the province's poverty trajectory reads."
+    ),
+    columns=(
+        shared("batch_id"),
+        _c("poverty_status", "varchar", "贫困户状态", "poor / exited / returned"),
+        _c("year_registered", "integer", "识别年度", "year the households were registered"),
+        _c("year_exited", "integer", "脱贫年度", "year they exited poverty (null: not exited)"),
+        _c("households", "bigint", "户数", "registered households of the cohort"),
+        _c("persons", "bigint", "人数", "registered persons (member rows) of the cohort"),
+    ),
+)
+
+# --- across batches of one province (sql/province/, built in the marts file) --------------
+
+PROVINCE_PROGRESS = Table(
+    name="province_progress",
+    layer="province",
+    grain=("batch_id",),
+    description=(
+        "One row per published batch: the province's progress at that round (SPEC 3.7), with "
+        "the run of consecutive years whose surveys found no wrong exit and no missed person."
+    ),
+    columns=(
+        shared("batch_id"),
+        shared("province_code"),
+        shared("province_name"),
+        shared("assessment_year"),
+        _c("counties_assessed", "bigint", "评估县数", "counties in the batch's exit batch"),
+        _c("counties_meeting", "bigint", "达标县数", "counties whose verdict is meets"),
+        _c("counties_approved", "bigint", "批准退出县数", "counties whose decision is approved"),
+        _c("poverty_counties", "bigint", "贫困县数", "national poverty counties of the province"),
+        _c(
+            "poverty_counties_exited",
+            "bigint",
+            "累计摘帽贫困县数",
+            "poverty counties exited by this round: earlier rounds plus this one's approved",
+        ),
+        *PROVINCE_SNAPSHOT,
+        _c(
+            "zero_error_years",
+            "integer",
+            "连续零错退零漏评年数",
+            "consecutive assessment years up to this one with a published batch that found no "
+            "wrong-exit and no missed person (a year without a batch ends the run)",
+        ),
+    ),
+)
+
+POVERTY_TRAJECTORY = Table(
+    name="poverty_trajectory",
+    layer="province",
+    grain=("batch_id", "year"),
+    description=(
+        "Persons in poverty at the end of each year, from the first registration to the "
+        "assessment year, as each batch's registry snapshot tells it (SPEC 3.7)."
+    ),
+    columns=(
+        shared("batch_id"),
+        _c("year", "integer", "年度", "calendar year"),
+        _c(
+            "persons_in_poverty",
+            "bigint",
+            "年末贫困人口",
+            "registered persons of households registered by then and not exited by year end "
+            "(returned households count from registration on)",
+        ),
+    ),
+)
+
+PROVINCE_TABLES = (PROVINCE_PROGRESS, POVERTY_TRAJECTORY)
+
 COMPUTED_TABLES = (
     REGISTRY_HOUSEHOLD_PERSONS,
     COUNTY_REGISTRY_PERSONS,
     COUNTY_SURVEY_FRAMES,
+    AGENCY_SURVEY_FRAMES,
     COUNTY_ASSESSMENT,
+    AGENCY_FINDINGS,
     SURVEY_HOUSEHOLD_INCOME,
     GUARANTEE_COMPLIANCE,
     BATCH_SUMMARY,
     RECTIFICATION_LIST,
+    MONITORING_LIST,
+    REGISTRY_COHORTS,
 )
 
 TABLES: dict[str, Table] = {
@@ -628,6 +945,7 @@ TABLES: dict[str, Table] = {
         *(checked_table(raw) for raw in RAW_TABLES),
         *(staging_table(raw) for raw in RAW_TABLES),
         *COMPUTED_TABLES,
+        *PROVINCE_TABLES,
     )
 }
 PUBLISHED_TABLES: list[str] = sorted(name for name, table in TABLES.items() if table.published)

@@ -1,59 +1,37 @@
 -- One row per county with surveyed households: per sample frame the households, their persons
 -- (the survey's household_size, SPEC 3.2) and the persons of those failing the standard, plus
--- the exited sample's net income and the acceptance answers, from survey_household_income.
+-- the exited sample's net income and the acceptance answers. Summed over the agencies that
+-- surveyed the county (_agency_survey_frames), so the county's figures are its agencies' added up.
 with
 
-surveyed as (
-    select * from survey_household_income
+agency_frames as (
+    select * from _agency_survey_frames
 ),
 
-households as (
-    select
-        county_code,
-        sample_frame = 'exited' as is_exited_sample,
-        sample_frame = 'non_registered' as is_non_registered_sample,
-        household_size,
-        case
-            when meets_standard then 0
-            else household_size
-        end as failing_persons,
-        net_income,
-        -- `unsure` is not an acceptance (SPEC 3.2)
-        acceptance = 'accept' as is_accepting
-    from surveyed
-),
-
+-- counts and decimal sums: adding per agency gives exactly the county's totals
 county_frames as (
     select
         county_code,
-        count(*) filter (where is_exited_sample) as sampled_exited_households,
+        sum(sampled_exited_households) as sampled_exited_households,
+        sum(sampled_exited_persons) as sampled_exited_persons,
+        sum(sampled_exited_persons_failing) as sampled_exited_persons_failing,
+        sum(sampled_exited_net_income) as sampled_exited_net_income,
         sum(
-            case when is_exited_sample then household_size else 0 end
-        ) as sampled_exited_persons,
-        sum(
-            case when is_exited_sample then failing_persons else 0 end
-        ) as sampled_exited_persons_failing,
-        sum(
-            case when is_exited_sample then net_income else 0 end
-        ) as sampled_exited_net_income,
-        count(*) filter (
-            where is_non_registered_sample
+            sampled_non_registered_households
         ) as sampled_non_registered_households,
+        sum(sampled_non_registered_persons) as sampled_non_registered_persons,
         sum(
-            case when is_non_registered_sample then household_size else 0 end
-        ) as sampled_non_registered_persons,
-        sum(
-            case when is_non_registered_sample then failing_persons else 0 end
+            sampled_non_registered_persons_failing
         ) as sampled_non_registered_persons_failing,
-        count(*) as surveyed_households,
-        count(*) filter (where is_accepting) as accepting_households
-    from households
+        sum(surveyed_households) as surveyed_households,
+        sum(accepting_households) as accepting_households
+    from agency_frames
     group by county_code
 )
 
 select
     county_code,
-    sampled_exited_households,
+    cast(sampled_exited_households as bigint) as sampled_exited_households,
     cast(sampled_exited_persons as bigint) as sampled_exited_persons,
     cast(
         sampled_exited_persons_failing as bigint
@@ -61,14 +39,16 @@ select
     cast(
         sampled_exited_net_income as decimal(18, 2)
     ) as sampled_exited_net_income,
-    sampled_non_registered_households,
+    cast(
+        sampled_non_registered_households as bigint
+    ) as sampled_non_registered_households,
     cast(
         sampled_non_registered_persons as bigint
     ) as sampled_non_registered_persons,
     cast(
         sampled_non_registered_persons_failing as bigint
     ) as sampled_non_registered_persons_failing,
-    surveyed_households,
-    accepting_households
+    cast(surveyed_households as bigint) as surveyed_households,
+    cast(accepting_households as bigint) as accepting_households
 from county_frames
 order by county_code

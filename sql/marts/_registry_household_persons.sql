@@ -23,6 +23,8 @@ select
     households.county_code,
     households.village_code,
     households.poverty_status,
+    households.year_registered,
+    households.year_exited,
     households.household_size,
     households.per_capita_net_income,
     -- a household without member rows still exists, with no persons to count

@@ -1,6 +1,8 @@
 -- One row per county assessed in the batch (in_exit_batch): the SPEC 3.2 rates from the registry
 -- (persons = member rows) and the field survey (persons = surveyed household_size), each
--- indicator's SPEC 3.4 threshold and pass flag, and the county's verdict.
+-- indicator's SPEC 3.4 threshold and pass flag, the county's verdict, and the decision on its
+-- exit (SPEC 3.6) from the verdict, the agencies' recommendations (agency_findings), the public
+-- notice of the manifest and the objections received.
 with
 
 manifest as (
@@ -17,6 +19,14 @@ registry_persons as (
 
 survey_frames as (
     select * from _county_survey_frames
+),
+
+agency_recommendations as (
+    select * from agency_findings
+),
+
+objections as (
+    select * from stg_objections
 ),
 
 -- left joins: a county with no registry rows or no surveys still gets its row
@@ -151,44 +161,153 @@ verdicts as (
             else 'insufficient_data'
         end as verdict
     from checks
+),
+
+-- a null recommendation (an agency could not compute one of its rates) counts as not
+-- recommending (SPEC 3.6)
+county_agencies as (
+    select
+        county_code,
+        count(*) as agencies,
+        count(*) filter (where recommends_exit) as agencies_recommending
+    from agency_recommendations
+    group by county_code
+),
+
+-- Every objection of the county counts for the decision whatever its date; one received
+-- outside the notice window, or with no notice given at all, is a finding counted here. An
+-- undated objection is not shown to fall within the window, so it counts as outside.
+county_objections as (
+    select
+        objections.county_code,
+        count(*) as objections_received,
+        count(*) filter (where objections.status = 'upheld') as objections_upheld,
+        count(*) filter (where objections.status = 'pending') as objections_pending,
+        count(*) filter (
+            where not coalesce(
+                objections.received_date between manifest.public_notice_start
+                and manifest.public_notice_end,
+                false
+            )
+        ) as objections_outside_notice
+    from objections
+    cross join manifest
+    group by objections.county_code
+),
+
+-- left joins: a county no agency surveyed or without objections still gets its row, with 0
+county_findings as (
+    select
+        verdicts.*,
+        coalesce(county_agencies.agencies, 0) as agencies,
+        coalesce(
+            county_agencies.agencies_recommending, 0
+        ) as agencies_recommending,
+        coalesce(
+            county_objections.objections_received, 0
+        ) as objections_received,
+        coalesce(county_objections.objections_upheld, 0) as objections_upheld,
+        coalesce(county_objections.objections_pending, 0) as objections_pending,
+        coalesce(
+            county_objections.objections_outside_notice, 0
+        ) as objections_outside_notice,
+        manifest.public_notice_start,
+        manifest.public_notice_end
+    from verdicts
+    cross join manifest
+    left join county_agencies
+        on verdicts.county_code = county_agencies.county_code
+    left join county_objections
+        on verdicts.county_code = county_objections.county_code
+),
+
+-- SPEC 3.6: the first reason that applies, in the SPEC's order; none means approved. Every
+-- agency that surveyed the county must recommend, and a county no agency surveyed has no
+-- recommendation at all (it cannot meet, having no rates; 0 of 0 is not taken as all).
+decision_reasons as (
+    select
+        county_findings.*,
+        case
+            when county_findings.verdict = 'fails' then 'verdict_fails'
+            when
+                county_findings.verdict = 'insufficient_data'
+                then 'verdict_insufficient_data'
+            when
+                county_findings.agencies = 0
+                or county_findings.agencies_recommending
+                < county_findings.agencies
+                then 'agency_not_recommending'
+            when
+                county_findings.public_notice_start is null
+                or county_findings.public_notice_end is null
+                then 'no_public_notice'
+            when county_findings.objections_upheld > 0 then 'objection_upheld'
+            when county_findings.objections_pending > 0 then 'objection_pending'
+        end as decision_reason
+    from county_findings
+),
+
+decisions as (
+    select
+        decision_reasons.*,
+        case
+            when decision_reasons.decision_reason is null then 'approved'
+            when decision_reasons.decision_reason = 'verdict_fails' then 'rejected'
+            when
+                decision_reasons.decision_reason = 'verdict_insufficient_data'
+                then 'undecided'
+            -- it meets, but one of the other conditions does not hold
+            else 'withheld'
+        end as decision
+    from decision_reasons
 )
 
 select
     manifest.batch_id,
-    verdicts.county_code,
-    verdicts.county_name,
-    verdicts.prefecture_code,
-    verdicts.prefecture_name,
-    verdicts.region,
-    verdicts.poverty_county,
-    verdicts.rural_population,
-    verdicts.registered_persons,
-    verdicts.remaining_poor,
-    verdicts.exited_persons,
-    verdicts.non_registered_population,
-    verdicts.sampled_exited_households,
-    verdicts.sampled_exited_persons,
-    verdicts.sampled_exited_persons_failing,
-    verdicts.wrong_exit_rate,
-    verdicts.wrong_exit_rate_max,
-    verdicts.passes_wrong_exit_rate,
-    verdicts.sampled_non_registered_households,
-    verdicts.sampled_non_registered_persons,
-    verdicts.sampled_non_registered_persons_failing,
-    verdicts.missed_rate,
-    verdicts.missed_rate_max,
-    verdicts.passes_missed_rate,
-    verdicts.comprehensive_incidence,
-    verdicts.incidence_max,
-    verdicts.passes_incidence,
-    verdicts.registry_incidence,
-    verdicts.surveyed_households,
-    verdicts.accepting_households,
-    verdicts.acceptance_rate,
-    verdicts.acceptance_rate_min,
-    verdicts.passes_acceptance_rate,
-    verdicts.exited_sample_income,
-    verdicts.verdict
-from verdicts
+    decisions.county_code,
+    decisions.county_name,
+    decisions.prefecture_code,
+    decisions.prefecture_name,
+    decisions.region,
+    decisions.poverty_county,
+    decisions.rural_population,
+    decisions.registered_persons,
+    decisions.remaining_poor,
+    decisions.exited_persons,
+    decisions.non_registered_population,
+    decisions.sampled_exited_households,
+    decisions.sampled_exited_persons,
+    decisions.sampled_exited_persons_failing,
+    decisions.wrong_exit_rate,
+    decisions.wrong_exit_rate_max,
+    decisions.passes_wrong_exit_rate,
+    decisions.sampled_non_registered_households,
+    decisions.sampled_non_registered_persons,
+    decisions.sampled_non_registered_persons_failing,
+    decisions.missed_rate,
+    decisions.missed_rate_max,
+    decisions.passes_missed_rate,
+    decisions.comprehensive_incidence,
+    decisions.incidence_max,
+    decisions.passes_incidence,
+    decisions.registry_incidence,
+    decisions.surveyed_households,
+    decisions.accepting_households,
+    decisions.acceptance_rate,
+    decisions.acceptance_rate_min,
+    decisions.passes_acceptance_rate,
+    decisions.exited_sample_income,
+    decisions.verdict,
+    decisions.agencies,
+    decisions.agencies_recommending,
+    decisions.objections_received,
+    decisions.objections_upheld,
+    decisions.objections_pending,
+    decisions.objections_outside_notice,
+    decisions.public_notice_start,
+    decisions.public_notice_end,
+    decisions.decision,
+    decisions.decision_reason
+from decisions
 cross join manifest
-order by verdicts.county_code
+order by decisions.county_code

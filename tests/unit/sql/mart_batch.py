@@ -15,6 +15,10 @@ rural population, poverty county, exit_year, in the exit batch, and what the cou
 - 520201 west 800 yes 2019 no: exited in an earlier batch
 - 520202 central 500 no - no: registry income outside the batch
 - 520203 west 700 yes - no: poverty county not yet exited
+
+Every survey is by agency AG01 unless a test says otherwise. The public notice runs 2020-11-16 to
+2020-11-22; 520101 has two objections not upheld (one received after the notice), 520102 one
+upheld: 520101 is approved, 520102 still rejected on its verdict.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ MANIFEST = {
     "missed_rate_max": 0.02,
     "acceptance_rate_min": 0.90,
     "quarantine_share_max": 0.01,
+    "monitoring_income_ratio": 1.5,
+    "public_notice_start": dt.date(2020, 11, 16),
+    "public_notice_end": dt.date(2020, 11, 22),
 }
 
 # The tables as the registry declares them: the fixture cannot drift from what staging builds.
@@ -51,6 +58,7 @@ DDL = "\n".join(
         "stg_registry_households",
         "stg_registry_members",
         "stg_survey_households",
+        "stg_objections",
     )
 )
 
@@ -88,6 +96,14 @@ REGISTRY = [
     ("D2", "520104", 4, "exited", 4, "5000.00"),
     ("F1", "520201", 3, "exited", 3, "9000.00"),
     ("G1", "520202", 2, "exited", 1, "9200.00"),
+]
+
+# objection_id, county_code, received_date, status
+OBJECTIONS = [
+    ("OB-1", "520101", dt.date(2020, 11, 18), "not_upheld"),
+    # received three days after the notice ended: a finding, and still not upheld
+    ("OB-2", "520101", dt.date(2020, 11, 25), "not_upheld"),
+    ("OB-3", "520102", dt.date(2020, 11, 17), "upheld"),
 ]
 
 ALL_SECURE = (True, True, True, True, True, True)
@@ -146,11 +162,18 @@ def load_batch(
     manifest: dict,
     registry: list[tuple] = REGISTRY,
     surveys: list[tuple] = SURVEYS,
+    *,
+    counties: list[tuple] = COUNTIES,
+    objections: list[tuple] = OBJECTIONS,
+    agencies: dict[str, str] | None = None,
 ) -> None:
-    """Create and fill `batch_manifest` and the four staging tables.
+    """Create and fill `batch_manifest` and the five staging tables.
 
-    A test may pass its own registry and survey rows (same layout as REGISTRY and SURVEYS).
+    A test may pass its own counties, registry, survey and objection rows (same layout as
+    COUNTIES, REGISTRY, SURVEYS and OBJECTIONS), and `agencies`, the agency of a survey_id where
+    it is not AG01.
     """
+    agencies = agencies or {}
     con.execute(DDL)
     columns = ", ".join(manifest)
     marks = ", ".join("?" for _ in manifest)
@@ -171,7 +194,7 @@ def load_batch(
                 in_batch,
             )
             for line, (code, name, region, rural, poverty, exit_year, in_batch) in enumerate(
-                COUNTIES, start=2
+                counties, start=2
             )
         ],
     )
@@ -212,7 +235,7 @@ def load_batch(
             (
                 line,
                 survey_id,
-                "AG01",
+                agencies.get(survey_id, "AG01"),
                 county,
                 village(county),
                 dt.date(2020, 9, 1),
@@ -235,16 +258,25 @@ def load_batch(
             ) in enumerate(surveys, start=2)
         ],
     )
+    if objections:
+        con.executemany(
+            "insert into stg_objections values (?, ?, ?, ?, ?)",
+            [(line, *objection) for line, objection in enumerate(objections, start=2)],
+        )
 
 
 def build_marts(
     manifest: dict,
     registry: list[tuple] = REGISTRY,
     surveys: list[tuple] = SURVEYS,
+    **batch,
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory database holding the batch and every model of the `marts` layer."""
+    """An in-memory database holding the batch and every model of the `marts` layer.
+
+    `batch` passes counties, objections and agencies on to `load_batch`.
+    """
     con = duckdb.connect()
-    load_batch(con, manifest, registry, surveys)
+    load_batch(con, manifest, registry, surveys, **batch)
     models = load_models()
     for name in build_order(models):
         if models[name].layer == "marts":

@@ -23,6 +23,7 @@ SPEC_COLUMNS = {
         "sampled_non_registered_households", "sampled_non_registered_persons", "missed_rate",
         "comprehensive_incidence", "registry_incidence", "surveyed_households",
         "accepting_households", "acceptance_rate", "exited_sample_income", "verdict",
+        "decision", "decision_reason",
     ],
     "survey_household_income": [
         "batch_id", "survey_id", "county_code", "sample_frame", "household_id",
@@ -37,9 +38,18 @@ SPEC_COLUMNS = {
         "counties_assessed", "counties_meeting", "acceptance_rate", "mean_county_acceptance",
         "exited_sample_income", "income_over_line", "province_registry_income",
         "income_over_province", "poverty_counties", "poverty_counties_exited",
+        "agencies", "agencies_recommending", "households_to_monitor",
     ],
     "rectification_list": [
         "batch_id", "survey_id", "county_code", "village_code", "household_id", "sample_frame",
+    ],
+    "agency_findings": [
+        "batch_id", "agency_code", "county_code", "surveyed_households", "wrong_exit_rate",
+        "missed_rate", "comprehensive_incidence", "acceptance_rate", "recommends_exit",
+    ],
+    "monitoring_list": [
+        "batch_id", "survey_id", "county_code", "village_code", "household_id",
+        "per_capita_net_income", "risk_reason",
     ],
 }  # fmt: skip
 
@@ -474,7 +484,8 @@ def test_batch_summary__press_release_figures(marts):
     assert row["income_over_province"] == pytest.approx(800.0)  # 6000 - 5200
     # poverty counties: 520101..520105, 520201, 520203 = 7 (520202 is not one)
     assert row["poverty_counties"] == 7
-    # 520201 exited in 2019 + 520101 meets now; 520102..520105 do not, 520203 not assessed
+    # 520201 exited in 2019 + 520101 approved now (it meets, AG01 recommends it, the notice is
+    # given, its objections are not upheld); 520102..520105 do not meet, 520203 not assessed
     assert row["poverty_counties_exited"] == 2
 
 
