@@ -38,8 +38,9 @@ def test_run__publishes_every_mart_and_prints_verdicts(folders, batch, capsys):
     assert main(["run", "--batch", "test-2020"]) == 0
     out = capsys.readouterr().out
     assert "529901" in out and "meets" in out
-    meeting = re.search(r"(\d+) of (\d+) counties meet the standard", out)
-    assert meeting and int(meeting[1]) == out.count("  meets\n") >= 1
+    meeting = re.search(r"(\d+) of (\d+) counties meet the standard; (\d+) approved", out)
+    assert meeting and int(meeting[1]) == out.count("  meets  ") >= 1
+    assert int(meeting[3]) == out.count("  approved\n") >= 1
     content = marts_content(marts)
     empty_when_clean = {"rejected_rows", "rectification_list"}
     assert all(content[table] for table in MARTS if table not in empty_when_clean)
