@@ -23,12 +23,18 @@ SPEC_MARTS = [
     "batch_summary",
     "rectification_list",
     "rejected_rows",
+    "agency_findings",
+    "monitoring_list",
 ]
+# Published per batch beside the SPEC marts: what the province's trajectory reads.
+PROVINCE_INPUTS = ["registry_cohorts"]
+PROVINCE_TABLES = ["province_progress", "poverty_trajectory"]
 RAW_ASSETS = [
     "raw_counties",
     "raw_registry_households",
     "raw_registry_members",
     "raw_survey_households",
+    "raw_objections",
 ]
 
 
@@ -39,7 +45,22 @@ def graph():
 
 def test_every_spec_mart__is_an_asset_feeding_the_published_file(graph):
     published = graph.get(dg.AssetKey("exit_assessment"))
-    assert {key.to_user_string() for key in published.parent_keys} == set(SPEC_MARTS)
+    assert {key.to_user_string() for key in published.parent_keys} == set(
+        SPEC_MARTS + PROVINCE_INPUTS
+    )
+
+
+def test_province_tables__are_unpartitioned_and_downstream_of_every_publish(graph):
+    for name in PROVINCE_TABLES:
+        node = graph.get(dg.AssetKey(name))
+        assert node.partitions_def is None, name
+        assert {key.to_user_string() for key in node.parent_keys} == {"exit_assessment"}
+        assert node.group_name == "province"
+    assert defs.resolve_job_def("province_marts") is not None
+    batch_job = defs.resolve_job_def("assess_batch")
+    assert not set(PROVINCE_TABLES) & {
+        key.to_user_string() for key in batch_job.asset_layer.selected_asset_keys
+    }
 
 
 def test_sql_assets__depend_on_what_their_sql_reads(graph):
@@ -73,6 +94,7 @@ def test_schema_checks__are_blocking_on_staging(graph):
         "registry_households_schema",
         "registry_members_schema",
         "survey_households_schema",
+        "objections_schema",
     }
     assert all(spec.blocking for spec in checks.values())
     assert checks["registry_members_schema"].asset_key == dg.AssetKey("stg_registry_members")
