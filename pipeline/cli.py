@@ -1,4 +1,4 @@
-"""The `povexit` command: generate a synthetic batch, run batches through Dagster, report.
+"""The `povexit` command: generate synthetic batches, run batches through Dagster, report.
 
 Exit codes of `povexit run`: 0 published; 1 a blocking check failed (nothing published);
 2 unusable input or arguments; 3 an unexpected internal error (rerun with --debug).
@@ -45,11 +45,19 @@ def _parser() -> argparse.ArgumentParser:
     debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    generate = commands.add_parser("generate", parents=[debug], help="write a synthetic raw batch")
+    generate = commands.add_parser(
+        "generate", parents=[debug], help="write a synthetic raw batch, or the province's history"
+    )
+    # Exactly one of --batch and --history; checked in _generate, so a mistake is one line.
     generate.add_argument(
         "--batch",
-        required=True,
-        help="batch id, e.g. guizhou-2020 (any other id: the 2020 Guizhou calibration)",
+        help="batch id: guizhou-2016 .. guizhou-2020 (the rounds of the history); any other "
+        "id gets the 2020 Guizhou round",
+    )
+    generate.add_argument(
+        "--history",
+        action="store_true",
+        help="the five rounds guizhou-2016 .. guizhou-2020 of one synthetic province",
     )
     generate.add_argument("--scale", type=float, default=0.01, help="share of full size")
     generate.add_argument("--seed", type=int, default=2020)
@@ -104,26 +112,40 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _generate(args) -> int:
-    from pipeline.generate import generate_batch
+    from pipeline.generate import HISTORY_BATCHES, generate_batch, generate_history
     from pipeline.generate.writer import batch_folder
 
-    settings.check_batch_id(args.batch)
+    if args.history and args.batch is not None:
+        raise InputError("--batch and --history are mutually exclusive: give one of them")
+    if not args.history and args.batch is None:
+        raise InputError("generate needs --batch ID (one round) or --history (all five rounds)")
+    if args.batch is not None:
+        settings.check_batch_id(args.batch)
     if not 0 < args.scale <= 1:
         raise InputError(f"--scale must be in (0, 1], found {args.scale}")
     out = Path(args.out) if args.out else settings.raw_dir()
+    batches = list(HISTORY_BATCHES) if args.history else [args.batch]
+
+    def write(raw: Path) -> list[Path]:
+        if args.history:
+            return generate_history(raw, scale=args.scale, seed=args.seed)
+        return [generate_batch(args.batch, raw, scale=args.scale, seed=args.seed)]
+
     try:
         if (args.format, args.headers) == ("csv", "en"):
-            folder = generate_batch(args.batch, out, scale=args.scale, seed=args.seed)
+            folders = write(out)
         else:
             with tempfile.TemporaryDirectory(dir=out.parent if out.exists() else None) as tmp:
-                canonical = generate_batch(args.batch, Path(tmp), scale=args.scale, seed=args.seed)
-                # Converted in a hidden folder renamed into place: no reader sees half a batch.
-                with batch_folder(out, args.batch) as work:
-                    convert_batch(canonical, work, args.format, args.headers)
-                folder = out / args.batch
+                canonical = write(Path(tmp))
+                # Converted in hidden folders renamed into place: no reader sees half a batch.
+                for batch, source in zip(batches, canonical, strict=True):
+                    with batch_folder(out, batch) as work:
+                        convert_batch(source, work, args.format, args.headers)
+                folders = [out / batch for batch in batches]
     except ValueError as error:
         raise InputError(str(error)) from None
-    print(f"wrote {folder}")
+    for folder in folders:
+        print(f"wrote {folder}")
     return EXIT_PUBLISHED
 
 

@@ -34,7 +34,13 @@ def _blocks(path: Path) -> Iterator[pa.RecordBatch]:
             column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
         ),
     )
-    yield from reader
+    empty = True
+    for block in reader:
+        empty = False
+        yield block
+    if empty:
+        # A header alone (no objection, say) is still a table: its header is written.
+        yield pa.RecordBatch.from_arrays([pa.array([], pa.string()) for _ in header], names=header)
 
 
 def _in_chinese(table: RawTable, batch: pa.RecordBatch) -> pa.RecordBatch:

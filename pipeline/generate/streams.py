@@ -27,6 +27,7 @@ class Purpose(IntEnum):
     SURVEY_FLAGS = 11
     ACCEPTANCE = 12
     SURVEY_DATES = 13
+    HISTORY = 14
 
 
 def stream(seed: int, county_code: int, purpose: Purpose) -> np.random.Generator:

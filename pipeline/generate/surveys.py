@@ -1,9 +1,10 @@
-"""Third-party field survey (实地评估调查) of the counties applying to exit.
+"""Third-party field survey (实地评估调查) of the counties applying to exit in a round.
 
-Each agency assesses a share of the counties. In each county it interviews a random sample of
-registry households that have exited and a sample of households that were never registered; the
-income, guarantee and acceptance answers are then calibrated so the batch reproduces the press
-release to the cent.
+Each agency assesses a share of the counties (or, with fewer counties than agencies, a share of
+each county's interviews). In each county it interviews a random sample of the round's exited
+registry households, its poor or returned ones, and households that were never registered. A
+round with published figures (2020) is then calibrated to reproduce the press release to the
+cent; the other rounds keep what was drawn, with one wrong exit placed in 2017.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pyarrow.compute as pc
 from pipeline.generate import calibration
 from pipeline.generate.counties import BatchReference, County
 from pipeline.generate.formatting import codes, iso_dates, labels, money, repeated
-from pipeline.generate.households import EXITED, CountyHouseholds
+from pipeline.generate.households import EXITED, Registry
 from pipeline.generate.streams import Purpose, stream
 from pipeline.schemas.fields import ACCEPTANCE_ANSWERS, SAMPLE_FRAMES, SECURE_FLAGS
 
@@ -27,7 +28,7 @@ FRAME_EXITED, FRAME_POOR, FRAME_NON_REGISTERED = (
 ACCEPT, NOT_ACCEPT, UNSURE = (
     ACCEPTANCE_ANSWERS.index(a) for a in ("accept", "not_accept", "unsure")
 )
-AGENCIES = ("AG01", "AG02", "AG03")
+HOUSING = SECURE_FLAGS.index("housing_secure")
 
 # About 1,500 interviews per county at every scale, half in each frame, as in the 2020 round;
 # a frame shrinks only when the county has fewer households to draw from.
@@ -50,17 +51,18 @@ PRODUCTION_COST_SHARE = (0.15, 0.45)
 NOT_ACCEPT_SHARE = 0.4
 # Poor households are interviewed too; some still lack a guarantee.
 POOR_SECURE_CHANCE = 0.9
-# Fieldwork window of the assessment round: month, day of its first and last day.
-WINDOW = ((10, 15), (11, 10))
+# A wrong exit is placed only where it leaves the county's wrong-exit rate below this (the
+# veto is at 2%).
+WRONG_EXIT_RATE_MAX = 0.015
 
 
 @dataclass
 class CountyPlan:
-    """Who is interviewed in one county, before the batch-wide calibration."""
+    """Who is interviewed in one county, before the round-wide calibration."""
 
-    households: CountyHouseholds
-    agency: str
-    slot: int  # the county's place in its agency's round
+    households: Registry
+    agencies: tuple[str, ...]  # one, or several sharing the county's interviews
+    slot: int  # the county's place in its agencies' round
     exited: np.ndarray  # sampled exited households (indices into households)
     poor: np.ndarray  # sampled poor or returned households
     non_registered: int  # non-registered households to interview
@@ -70,26 +72,38 @@ class CountyPlan:
         return self.households.county
 
 
-def agencies_for(counties: list[County]) -> list[tuple[str, int]]:
-    """(agency, slot) per county of the exit batch: contiguous thirds in county-code order."""
+def agencies_for(
+    counties: list[County], agencies: tuple[str, ...]
+) -> list[tuple[tuple[str, ...], int]]:
+    """(agencies, slot) per county of the exit batch: contiguous shares in county-code order,
+    one agency a county; with fewer counties than agencies, every agency shares each county."""
     n = len(counties)
+    if n < len(agencies):
+        return [(agencies, i) for i in range(n)]
     assignment = []
     for i in range(n):
-        agency = i * len(AGENCIES) // n
-        first = next(j for j in range(n) if j * len(AGENCIES) // n == agency)
-        assignment.append((AGENCIES[agency], i - first))
+        agency = i * len(agencies) // n
+        first = next(j for j in range(n) if j * len(agencies) // n == agency)
+        assignment.append(((agencies[agency],), i - first))
     return assignment
 
 
 def plan_county(
-    households: CountyHouseholds, rural_population: int, seed: int, agency: str, slot: int
+    households: Registry,
+    rural_population: int,
+    seed: int,
+    agencies: tuple[str, ...],
+    slot: int,
 ) -> CountyPlan:
     rng = stream(seed, households.county.number, Purpose.SURVEY_SAMPLE)
     exited_target, non_registered_target = rng.integers(*SAMPLE_TARGET, 2)
     candidates = np.flatnonzero(households.status == EXITED)
     exited = np.sort(rng.choice(candidates, min(exited_target, candidates.size), replace=False))
-    # The poor frame samples the county's poor and returned households. The reference batch's
-    # exit counties have none (incidence must be 0), so its surveys carry no poor frame.
+    # Agencies sharing a county each need households of every frame; at the smallest scales a
+    # county may have too few exited households to share.
+    agencies = tuple(agencies)[: max(1, exited.size)]
+    # The poor frame samples the county's poor and returned households. The final round's exit
+    # counties have none (incidence must be 0), so its surveys carry no poor frame.
     poor_candidates = np.flatnonzero(households.status != EXITED)
     poor_count = min(POOR_FRAME_TARGET, poor_candidates.size)
     poor = np.sort(rng.choice(poor_candidates, poor_count, replace=False))
@@ -97,11 +111,12 @@ def plan_county(
     available = max(1, int(non_registered_population // NON_REGISTERED_MEAN_SIZE))
     return CountyPlan(
         households=households,
-        agency=agency,
+        agencies=agencies,
         slot=slot,
         exited=exited,
         poor=poor,
-        non_registered=int(min(non_registered_target, available)),
+        # Agencies sharing a county each need a household of each frame.
+        non_registered=int(max(len(agencies), min(non_registered_target, available))),
     )
 
 
@@ -155,6 +170,7 @@ def _county_rows(plan: CountyPlan, seed: int, kept: int, line_cents: int) -> _Ro
     non_registered_income = size * (line_cents + excess.astype(np.int64))
 
     sampled = np.concatenate([plan.exited, plan.poor])
+    exited_size = hh.size[plan.exited]
     return _Rows(
         frame=np.concatenate(
             [
@@ -168,9 +184,10 @@ def _county_rows(plan: CountyPlan, seed: int, kept: int, line_cents: int) -> _Ro
         size=np.concatenate([hh.size[sampled], size]).astype(np.int64),
         base=np.full(plan.exited.size, line_cents, dtype=np.int64),
         excess=exited_excess,
+        # Uncalibrated exited incomes; a calibrated round replaces them.
         net_income=np.concatenate(
-            [np.zeros(plan.exited.size, np.int64), hh.size[plan.poor] * poor_income,
-             non_registered_income]
+            [exited_size * (line_cents + np.rint(exited_excess).astype(np.int64)),
+             hh.size[plan.poor] * poor_income, non_registered_income]
         ),
     )  # fmt: skip
 
@@ -189,46 +206,92 @@ def _components(rng: np.random.Generator, net: np.ndarray) -> np.ndarray:
     return np.column_stack([parts, cost])
 
 
+def wrong_exits(plans: list[CountyPlan], rows: list[_Rows], count: int) -> dict[int, int]:
+    """{plan: row} of the sampled exited households found not to meet the standard.
+
+    One household each in the `count` counties with the most sampled exited persons: the
+    smallest such household, and only where the county's wrong-exit rate stays below
+    WRONG_EXIT_RATE_MAX.
+    """
+    chosen: dict[int, int] = {}
+    persons = [int(r.size[r.frame == FRAME_EXITED].sum()) for r in rows]
+    for i in sorted(range(len(plans)), key=lambda i: (-persons[i], i)):
+        if len(chosen) == count:
+            break
+        exited = np.flatnonzero(rows[i].frame == FRAME_EXITED)
+        if exited.size == 0:
+            continue
+        row = int(exited[np.argmin(rows[i].size[exited])])
+        if rows[i].size[row] < WRONG_EXIT_RATE_MAX * persons[i]:
+            chosen[i] = row
+    return chosen
+
+
 def survey_table(
     plans: list[CountyPlan], reference: BatchReference, seed: int, columns: list[str]
 ) -> pa.Table:
+    """The round's field survey. A round with published figures is calibrated to them:
+    pooled acceptance and the exited sample's income; other rounds keep what was drawn."""
     line = reference.poverty_line_cents
-    kept, declining = calibration.trim_for_acceptance(
-        [p.exited.size + p.poor.size for p in plans],
-        [p.non_registered for p in plans],
-        reference.acceptance_hundredths,
-    )
+    calibrated = reference.acceptance_hundredths is not None
+    if calibrated:
+        kept, declining = calibration.trim_for_acceptance(
+            [p.exited.size + p.poor.size for p in plans],
+            [p.non_registered for p in plans],
+            reference.acceptance_hundredths,
+        )
+    else:
+        kept = [p.non_registered for p in plans]
     rows = [_county_rows(p, seed, k, line) for p, k in zip(plans, kept, strict=True)]
 
-    # One pooled calibration: the published figure is over the batch's exited sample.
-    exited = [r.frame == FRAME_EXITED for r in rows]
-    pooled = calibration.sample_net_incomes(
-        np.concatenate([r.size[e] for r, e in zip(rows, exited, strict=True)]),
-        np.concatenate([r.base for r in rows]),
-        np.concatenate([r.excess for r in rows]),
-        reference.exited_sample_income_cents,
-    )
-    bounds = np.cumsum([0] + [int(e.sum()) for e in exited])
-    for i, (r, e) in enumerate(zip(rows, exited, strict=True)):
-        r.net_income[e] = pooled[bounds[i] : bounds[i + 1]]
+    if reference.exited_sample_income_cents is not None:
+        # One pooled calibration: the published figure is over the round's exited sample.
+        exited = [r.frame == FRAME_EXITED for r in rows]
+        pooled = calibration.sample_net_incomes(
+            np.concatenate([r.size[e] for r, e in zip(rows, exited, strict=True)]),
+            np.concatenate([r.base for r in rows]),
+            np.concatenate([r.excess for r in rows]),
+            reference.exited_sample_income_cents,
+        )
+        bounds = np.cumsum([0] + [int(e.sum()) for e in exited])
+        for i, (r, e) in enumerate(zip(rows, exited, strict=True)):
+            r.net_income[e] = pooled[bounds[i] : bounds[i + 1]]
 
-    answers = calibration.share_out(declining, [r.frame.size for r in rows])
-    year = reference.assessment_year
-    window_start, window_end = (np.datetime64(f"{year}-{m:02d}-{d:02d}") for m, d in WINDOW)
+    if calibrated:
+        answers: list[int | None] = calibration.share_out(declining, [r.frame.size for r in rows])
+    else:
+        answers = [None] * len(rows)
+    failing = wrong_exits(plans, rows, reference.wrong_exit_households)
+
+    window_start, window_end = (np.datetime64(day, "D") for day in reference.fieldwork)
     slots = max(p.slot for p in plans) + 1
     span = int((window_end - window_start).astype(np.int64) + 1) // slots
     start_day = int((window_start - np.datetime64("1970-01-01")).astype(np.int64))
 
     return pa.concat_tables(
-        _county_table(plan, r, not_accepting, seed, start_day + plan.slot * span, span, columns)
-        for plan, r, not_accepting in zip(plans, rows, answers, strict=True)
-    )
+        _county_table(
+            plan, r, not_accepting, failing.get(i), reference, seed,
+            start_day + plan.slot * span, span, columns,
+        )
+        for i, (plan, r, not_accepting) in enumerate(zip(plans, rows, answers, strict=True))
+    )  # fmt: skip
+
+
+def _agency_rows(frame: np.ndarray, agencies: int) -> np.ndarray:
+    """Agency (index) of each row: agencies sharing a county take turns within each frame."""
+    agency = np.zeros(frame.size, dtype=np.int64)
+    for value in np.unique(frame):
+        rows = np.flatnonzero(frame == value)
+        agency[rows] = np.arange(rows.size) % agencies
+    return agency
 
 
 def _county_table(
     plan: CountyPlan,
     r: _Rows,
-    not_accepting: int,
+    not_accepting: int | None,
+    failing: int | None,
+    reference: BatchReference,
     seed: int,
     first_day: int,
     span: int,
@@ -237,24 +300,42 @@ def _county_table(
     county = plan.county
     n = r.frame.size
     parts = _components(stream(seed, county.number, Purpose.SURVEY_COMPONENTS), r.net_income)
+    agency = _agency_rows(r.frame, len(plan.agencies))
 
     flag_rng = stream(seed, county.number, Purpose.SURVEY_FLAGS)
     secure = np.ones((n, len(SECURE_FLAGS)), dtype=bool)
     poor = r.frame == FRAME_POOR
     secure[poor] = flag_rng.random((int(poor.sum()), len(SECURE_FLAGS))) < POOR_SECURE_CHANCE
+    if failing is not None:
+        # A wrong exit: the house was found unsafe (危房), the most common finding.
+        secure[failing, HOUSING] = False
 
+    # Households not accepting: the calibrated number, or a drawn share of the interviews;
+    # shared out over the agencies by their interviews, so each keeps about the same rate.
     answer_rng = stream(seed, county.number, Purpose.ACCEPTANCE)
+    if not_accepting is None:
+        not_accepting = int(answer_rng.uniform(*reference.decline_share) * n)
     answer = np.full(n, ACCEPT)
-    declining = answer_rng.choice(n, not_accepting, replace=False)
-    answer[declining] = np.where(
-        answer_rng.random(not_accepting) < NOT_ACCEPT_SHARE, NOT_ACCEPT, UNSURE
-    )
+    groups = [np.flatnonzero(agency == a) for a in range(len(plan.agencies))]
+    for rows, count in zip(
+        groups, calibration.share_out(not_accepting, [g.size for g in groups]), strict=True
+    ):
+        declining = answer_rng.choice(rows, count, replace=False)
+        answer[declining] = np.where(
+            answer_rng.random(count) < NOT_ACCEPT_SHARE, NOT_ACCEPT, UNSURE
+        )
 
     # Each county is visited over its own stretch of the window; ids follow the interview order.
     date_rng = stream(seed, county.number, Purpose.SURVEY_DATES)
     day = first_day + date_rng.integers(0, span, n)
     order = np.lexsort((date_rng.random(n), day))
-    serial = np.arange(1, n + 1)
+    agency = agency[order]
+    # Each agency numbers its own questionnaires.
+    serial = np.empty(n, dtype=np.int64)
+    for a in range(len(plan.agencies)):
+        rows = np.flatnonzero(agency == a)
+        serial[rows] = np.arange(1, rows.size + 1)
+    agency_code = labels(plan.agencies, agency)
 
     has_id = r.household_id[order] > 0
     household_id = pc.if_else(
@@ -262,9 +343,9 @@ def _county_table(
     )
     values = {
         "survey_id": pc.binary_join_element_wise(
-            repeated(plan.agency, n), repeated(county.code, n), codes(serial, 5), "-"
+            agency_code, repeated(county.code, n), codes(serial, 5), "-"
         ),
-        "agency_code": repeated(plan.agency, n),
+        "agency_code": agency_code,
         "county_code": repeated(county.code, n),
         "village_code": codes(r.village_code[order], 12),
         "survey_date": iso_dates(day[order]),

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from pipeline.generate import generate_batch
+from pipeline.generate import generate_batch, generate_history
+from tests.unit.generate.figures import connect
 
 BATCH = "guizhou-2020"
-TABLES = ("counties", "registry_households", "registry_members", "survey_households")
+YEARS = range(2016, 2021)
+
+__all__ = ["BATCH", "YEARS", "connect"]
 
 
 @pytest.fixture(scope="session")
@@ -28,13 +30,16 @@ def generated(tmp_path_factory) -> Callable[..., Path]:
     return make
 
 
-def connect(folder: Path) -> duckdb.DuckDBPyConnection:
-    """The batch's four CSVs as DuckDB tables of text, as written; empty fields read as NULL."""
-    con = duckdb.connect()
-    for table in TABLES:
-        path = str(folder / f"{table}.csv").replace("'", "''")
-        con.execute(
-            f"create table {table} as select * from read_csv('{path}', header = true, "
-            "all_varchar = true, delim = ',', quote = '', escape = '')"
-        )
-    return con
+@pytest.fixture(scope="session")
+def history(tmp_path_factory) -> Callable[..., dict[int, Path]]:
+    """history(scale, seed=2020) -> {year: batch folder} of the five rounds, written once."""
+    made: dict[tuple[float, int], dict[int, Path]] = {}
+
+    def make(scale: float, seed: int = 2020) -> dict[int, Path]:
+        if (scale, seed) not in made:
+            out = tmp_path_factory.mktemp(f"history{scale:g}-seed{seed}")
+            folders = generate_history(out, scale=scale, seed=seed)
+            made[scale, seed] = dict(zip(YEARS, folders, strict=True))
+        return made[scale, seed]
+
+    return make

@@ -19,6 +19,9 @@ CAUSES = {
     "lack_labour", "lack_capital", "poor_transport", "lack_motivation", "other",
 }  # fmt: skip
 RELATIONS = {"head", "spouse", "child", "parent", "grandchild", "other"}
+# Persons are drawn as of mid-2016, the first round of the history, in every round: ages are
+# counted from that day.
+PERSONS_AS_OF = date(2016, 6, 30)
 
 
 def check_character(body: str) -> str:
@@ -49,7 +52,7 @@ def test_id_numbers__valid_and_agree_with_person(members):
         assert id_number[:6] == household_id[:6]  # the county code
         assert id_number[6:14] == birth_date.replace("-", "")
         assert (int(id_number[16]) % 2 == 1) == (sex == "M")
-        assert date(1900, 1, 1) < date.fromisoformat(birth_date) <= date(2020, 12, 31)
+        assert date(1900, 1, 1) < date.fromisoformat(birth_date) <= PERSONS_AS_OF
 
 
 def test_id_numbers__unique(members):
@@ -91,7 +94,7 @@ def test_members__enums_and_plausible_ages(members):
         elif relation == "parent":
             assert years_older >= 17
         elif relation == "spouse":
-            assert (date(2020, 6, 30) - born).days / 365.25 >= 18
+            assert (PERSONS_AS_OF - born).days / 365.25 >= 18
 
 
 def test_households__codes_enums_years_income(con):
@@ -198,7 +201,7 @@ def test_members__heads_alone_are_old_and_mostly_women_family_heads_married_age(
         by_household.setdefault(row[0], []).append(row)
     alone_women = alone_ages = family_men = 0
     alone, family = [], []
-    reference = date(2020, 6, 30)
+    reference = PERSONS_AS_OF
     for rows in by_household.values():
         head = next(r for r in rows if r[4] == "head")
         age = (reference - date.fromisoformat(head[6])).days / 365.25

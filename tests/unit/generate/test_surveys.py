@@ -133,18 +133,25 @@ def test_full_design__about_1500_interviews_per_county_half_in_each_frame(genera
 
 
 def test_poor_frame__sampled_where_poor_households_exist():
-    reference = counties.reference_for("guizhou-2020")
-    county = next(c for c in counties.county_frame(reference, 5) if c.exit_year == 2019)
-    drawn = households.draw_households(county, 5, 0.3, reference.poverty_line_cents)
-    drawn.income_cents = drawn.base_cents + np.rint(drawn.excess).astype(np.int64)
-    plan = surveys.plan_county(drawn, 10 * drawn.persons, 5, "AG01", 0)
+    """A county applying to exit before 2020 still has poor households in its own round."""
+    reference = counties.reference_for("guizhou-2019")
+    line = reference.poverty_line_cents
+    county = next(
+        c for c in counties.county_frame(reference.province, 5) if c.reference_exit_year == 2019
+    )
+    drawn = households.draw_households(county, 5, 0.3, 400_000, 200)
+    income = np.where(drawn.status_in(2019)[0] == households.EXITED, line + 100_000, line // 2)
+    registry = households.snapshot(drawn, 2019, income)
+    plan = surveys.plan_county(registry, 10 * registry.persons, 5, ("AG01",), 0)
     assert plan.poor.size > 0
     table = surveys.survey_table([plan], reference, 5, SURVEY_HOUSEHOLDS.columns).to_pydict()
     poor_ids = {
-        str(drawn.household_id[i]) for i in np.flatnonzero(drawn.status != households.EXITED)
+        f"{registry.household_id[i]:018d}"
+        for i in np.flatnonzero(registry.status != households.EXITED)
     }
     sampled = [
         hid for hid, frame in zip(table["household_id"], table["sample_frame"], strict=True)
         if frame == "poor"
     ]  # fmt: skip
     assert sampled and set(sampled) <= poor_ids
+    assert {date[:4] for date in table["survey_date"]} == {"2019"}
