@@ -25,6 +25,7 @@ SPEC_MARTS = [
     "rejected_rows",
     "agency_findings",
     "monitoring_list",
+    "indicator_confidence",
 ]
 # Published per batch beside the SPEC marts: what the province's trajectory reads.
 PROVINCE_INPUTS = ["registry_cohorts"]

@@ -33,12 +33,18 @@ SPEC_MARTS = {
     "batch_summary",
     "rectification_list",
     "rejected_rows",
+    "agency_findings",
+    "monitoring_list",
+    "indicator_confidence",
 }
+# published per batch beside them, for the province's trajectory
+PROVINCE_INPUTS = {"registry_cohorts"}
 RAW_TABLES = {
     "raw_counties",
     "raw_registry_households",
     "raw_registry_members",
     "raw_survey_households",
+    "raw_objections",
 }
 
 
@@ -123,7 +129,8 @@ def test_ui__shows_every_mart_with_lineage_back_to_raw(webserver):
         for node in nodes
     }
     assert set(parents) >= SPEC_MARTS
-    assert parents["exit_assessment"] == SPEC_MARTS
+    assert parents["exit_assessment"] == SPEC_MARTS | PROVINCE_INPUTS
+    assert parents["province_progress"] == parents["poverty_trajectory"] == {"exit_assessment"}
 
     def ancestors(name: str) -> set[str]:
         found, todo = set(), [name]
