@@ -108,7 +108,6 @@ def _publish(working: Path, marts_file: Path, batch_id: str, tables: list[str]) 
     return counts
 
 
-
 class ProvinceTablesUnbuilt(Exception):
     """A province model's table is not what the registry describes: nothing was published."""
 

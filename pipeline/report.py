@@ -29,26 +29,108 @@ def _open(marts_file: Path) -> duckdb.DuckDBPyConnection:
 
 COUNTY_QUERY = """
 select county_code, county_name, region, comprehensive_incidence, wrong_exit_rate, missed_rate,
-    acceptance_rate, exited_sample_income, verdict, decision, decision_reason
+    acceptance_rate, exited_sample_income, verdict, decision, decision_reason, verdict_confidence
 from county_assessment where batch_id = ? order by county_code
 """
+# Marts published before SPEC 3.5 have no confidence: their column reads null.
+OLD_COUNTY_QUERY = COUNTY_QUERY.replace("verdict_confidence", "null as verdict_confidence")
 
 
 def county_rows(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[tuple]:
-    return con.execute(COUNTY_QUERY, [batch_id]).fetchall()
+    query = COUNTY_QUERY if _has_table(con, "indicator_confidence") else OLD_COUNTY_QUERY
+    return con.execute(query, [batch_id]).fetchall()
 
 
-def verdict_lines(rows: list[tuple]) -> list[str]:
+CONFIDENCE_QUERY = """
+select county_code, indicator, confidence, threshold, lower95, upper95
+from indicator_confidence where batch_id = ?
+"""
+# The indicators as the verdict table names them, in its order.
+INDICATOR_NAMES = {
+    "incidence": "incidence",
+    "wrong_exit": "wrong-exit",
+    "missed": "missed",
+    "acceptance": "accept",
+}
+CONFIDENCE_WIDTH = 34
+
+
+def confidence_cells(con: duckdb.DuckDBPyConnection, batch_id: str, rows: list[tuple]) -> dict:
+    """{county_code: its verdict_confidence as the verdict table shows it} (none for marts
+    published before SPEC 3.5): see `confidence_cell`."""
+    if not _has_table(con, "indicator_confidence"):
+        return {}
+    indicators: dict[str, list[tuple]] = {}
+    for county, *row in con.execute(CONFIDENCE_QUERY, [batch_id]).fetchall():
+        indicators.setdefault(county, []).append(tuple(row))
+    return {
+        row[0]: confidence_cell(row[11], indicators.get(row[0], []))
+        for row in rows
+        if row[11] is not None
+    }
+
+
+def confidence_cell(verdict_confidence: str, indicators: list[tuple]) -> str:
+    """A county's verdict_confidence in a few words: `confident` or `likely` (the verdict
+    column beside it says meets or fails) and the indicator and one-sided 95% bound that decide
+    it, e.g. `likely (wrong-exit ≤2.41%)`, `confident (accept ≥97.64%)`.
+
+    Of the indicators in the county's class, a class that meets is decided by the one whose
+    bound (upper95; lower95 for acceptance) is nearest its threshold, or has none (`no
+    interval`); a class that fails by the one whose bound on the other side is furthest past
+    it. `undetermined` names the first empty frame (`empty`), or `no registry` when every
+    indicator is decided but the county has no registered person (SPEC 3.5).
+
+    `indicators`: (indicator, confidence, threshold, lower95, upper95) of the county.
+    """
+    # on a tie (no interval) a survey rate is named before the incidence built from it
+    order = ["wrong_exit", "missed", "acceptance", "incidence"]
+    if verdict_confidence == "undetermined":
+        empty = sorted(
+            (order.index(i), INDICATOR_NAMES[i])
+            for i, confidence, *_ in indicators
+            if confidence == "undetermined" and i != "incidence"
+        )
+        return f"undetermined ({empty[0][1]}: empty)" if empty else "undetermined (no registry)"
+    level, side = verdict_confidence.split("_")
+    candidates = []
+    for indicator, confidence, threshold, lower95, upper95 in indicators:
+        if confidence != verdict_confidence:
+            continue
+        name, above = INDICATOR_NAMES[indicator], indicator == "acceptance"
+        # the rate's worst case for a class that meets, its best case for one that fails
+        bound, sign = (lower95, "≥") if above == (side == "meets") else (upper95, "≤")
+        if bound is None:
+            # no interval: the weakest case for a class that meets, the least clear failure
+            text, past = f"{name}: no interval", float("inf" if side == "meets" else "-inf")
+        else:
+            # how far the bound sits on the failing side of the threshold, as a share of the
+            # room on the passing side: the furthest decides, the weakest indicator of a class
+            # that meets and the clearest failure of one that fails
+            room = (1 - threshold) if above else threshold
+            past = (threshold - bound if above else bound - threshold) / room
+            text = f"{name} {sign}{_pct(bound)}"
+        candidates.append((past, -order.index(indicator), text))
+    if not candidates:
+        return level
+    return f"{level} ({max(candidates)[2]})"
+
+
+def verdict_lines(rows: list[tuple], confidences: dict[str, str] | None = None) -> list[str]:
+    confidences = confidences or {}
     header = (
         f"{'county':<8}{'name':<{NAME_WIDTH}}{'incidence':>10}{'wrong-exit':>11}{'missed':>9}"
-        f"{'accept':>9}{'income':>12}  {'verdict':<19}decision"
+        f"{'accept':>9}{'income':>12}  {'verdict':<19}{'confidence':<{CONFIDENCE_WIDTH}}decision"
     )
     lines = [header]
-    for code, name, _, incidence, wrong, missed, accept, income, verdict, decision, reason in rows:
+    for row in rows:
+        code, name, _, incidence, wrong, missed, accept, income, verdict, decision, reason, _ = row
         decided = decision if reason is None else f"{decision} ({reason})"
+        sure = confidences.get(code, "n/a")
         lines.append(
             f"{code:<8}{_pad(name)}{_pct(incidence):>10}{_pct(wrong):>11}"
-            f"{_pct(missed):>9}{_pct(accept):>9}{_money(income):>12}  {verdict:<19}{decided}"
+            f"{_pct(missed):>9}{_pct(accept):>9}{_money(income):>12}  {verdict:<19}"
+            f"{sure:<{CONFIDENCE_WIDTH}}{decided}"
         )
     return lines
 
@@ -77,11 +159,12 @@ def verdict_summary(marts_file: Path, batch_id: str) -> list[str]:
     """The batch's county verdicts as published, and how many counties meet the standard."""
     with _open(marts_file) as con:
         rows = county_rows(con, batch_id)
+        confidences = confidence_cells(con, batch_id, rows)
     meeting = sum(row[8] == "meets" for row in rows)
     approved = sum(row[9] == "approved" for row in rows)
     return [
         f"{batch_id}: county verdicts",
-        *verdict_lines(rows),
+        *verdict_lines(rows, confidences),
         f"{meeting} of {len(rows)} counties meet the standard; {approved} approved to exit.",
     ]
 
@@ -138,7 +221,8 @@ def print_report(marts: Path, batch_id: str) -> int:
         )
         print(f"  quarantined input rows: {rejected}")
         print()
-        print("\n".join(verdict_lines(county_rows(con, batch_id))))
+        rows = county_rows(con, batch_id)
+        print("\n".join(verdict_lines(rows, confidence_cells(con, batch_id, rows))))
         for section in (agency_lines(con, batch_id), history_lines(con, batch_id)):
             if section:
                 print()

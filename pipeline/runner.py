@@ -150,9 +150,7 @@ def run_province(debug: bool, raw: Path, marts: Path) -> Outcome:
             instance=instance,
             run_config={
                 "resources": {"paths": {"config": paths.folders_config()}},
-                "loggers": {
-                    "console": {"config": {"log_level": "DEBUG" if debug else "CRITICAL"}}
-                },
+                "loggers": {"console": {"config": {"log_level": "DEBUG" if debug else "CRITICAL"}}},
             },
             raise_on_error=False,
         )

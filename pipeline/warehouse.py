@@ -67,7 +67,8 @@ def connection_config() -> dict[str, str]:
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open a database: the one place the pipeline opens DuckDB. The parse macros are
-    defined for the connection.
+    defined for the connection, and for a writer the quantile functions the marts call
+    (`pipeline.quantiles`, SPEC 3.5).
 
     A reader (`read_only`) is opened with DuckDB's defaults, as any client opens the marts:
     DuckDB refuses a second connection to a file one process already holds open with other
@@ -79,6 +80,10 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path), config=connection_config())
+        # Imported here: validation's compiled SQL comes from this module and never calls them.
+        from pipeline import quantiles
+
+        quantiles.register(con)
     con.execute(PARSE_MACROS)
     return con
 

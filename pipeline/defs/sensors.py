@@ -69,4 +69,5 @@ def batch_folder_sensor(context: dg.SensorEvaluationContext, paths: PovexitPaths
     description="Rebuilds the cross-batch tables after any batch publishes its marts.",
 )
 def province_after_publish(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
-    return dg.RunRequest(run_key=f"province:{asset_event.storage_id}")
+    # one publish per run: the run that published names the rebuild
+    return dg.RunRequest(run_key=f"province:{asset_event.run_id}")

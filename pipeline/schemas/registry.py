@@ -529,6 +529,21 @@ COUNTY_ASSESSMENT = Table(
             "agency_not_recommending, no_public_notice, objection_upheld, objection_pending "
             "(null: approved)",
         ),
+        _c(
+            "villages_surveyed",
+            "bigint",
+            "调查村数",
+            "villages with a surveyed household, any frame: the design's primary sampling "
+            "units (SPEC 3.5; 0: no survey)",
+        ),
+        _c(
+            "verdict_confidence",
+            "varchar",
+            "结论把握度",
+            "the worst class of the four indicators in indicator_confidence, worst first "
+            "confident_fails, likely_fails, undetermined, likely_meets, confident_meets; "
+            "undetermined at best without registered persons (SPEC 3.5)",
+        ),
     ),
 )
 
@@ -594,6 +609,148 @@ AGENCY_FINDINGS = Table(
             "建议退出",
             "every indicator passes on the agency's households (null: a rate it cannot compute; "
             "counts as not recommending)",
+        ),
+    ),
+)
+
+INDICATOR_DESIGN = Table(
+    name="_indicator_design",
+    layer="marts",
+    grain=("county_code", "indicator"),
+    description=(
+        "The SPEC 3.5 design sums of each surveyed county's three survey rates: villages, "
+        "households, totals, the ratio, its Taylor-linearised variance, Kish's effective "
+        "size and the degrees of freedom."
+    ),
+    columns=(
+        _c("county_code", "varchar", "县代码", "county surveyed (a stratum of the design)"),
+        _c("indicator", "varchar", "指标", "wrong_exit, missed or acceptance"),
+        _c(
+            "villages",
+            "bigint",
+            "调查村数",
+            "k: the county's surveyed villages, any frame (the primary sampling units)",
+        ),
+        _c(
+            "frame_villages",
+            "bigint",
+            "样本框村数",
+            "k_f: villages holding a household of the rate's frame",
+        ),
+        _c("households", "bigint", "样本框户数", "n: households of the rate's frame"),
+        _c(
+            "y_total",
+            "bigint",
+            "Y合计",
+            "sum of y_h: persons of failing households (failure rates), accepting households "
+            "(acceptance)",
+        ),
+        _c(
+            "m_total",
+            "bigint",
+            "M合计",
+            "sum of m_h: persons (failure rates), households (acceptance)",
+        ),
+        _c("estimate", "double", "估计值", "R = Y / M, the rate (null: empty frame)"),
+        _c(
+            "variance",
+            "double",
+            "方差",
+            "V = k / (k - 1) * sum z_i^2, z_i = (Y_i - R * M_i) / M (null: one village)",
+        ),
+        _c(
+            "n_kish",
+            "double",
+            "Kish有效样本量",
+            "(sum m_h)^2 / sum m_h^2, in households (null: empty frame)",
+        ),
+        _c("df", "bigint", "自由度", "k_f - 1 (null: empty frame)"),
+    ),
+)
+
+INDICATOR_CONFIDENCE = Table(
+    name="indicator_confidence",
+    layer="marts",
+    grain=("batch_id", "county_code", "indicator"),
+    description=(
+        "One row per county assessed in the batch and indicator: the estimate, its "
+        "design-based 95% interval and one-sided 95% bounds, the confidence class against "
+        "the threshold, and the households a likely pass would need to be certain (SPEC 3.5)."
+    ),
+    columns=(
+        shared("batch_id"),
+        _c("county_code", "varchar", "县代码", "county assessed"),
+        _c("indicator", "varchar", "指标", "incidence, wrong_exit, missed or acceptance"),
+        _c(
+            "estimate",
+            "double",
+            "估计值",
+            "the indicator as county_assessment has it (null: empty frame)",
+        ),
+        _c(
+            "threshold",
+            "double",
+            "阈值",
+            "SPEC 3.4 threshold: to stay below, or for acceptance to exceed",
+        ),
+        _c(
+            "se",
+            "double",
+            "标准误",
+            "design-based standard error (null: no interval, and for incidence)",
+        ),
+        _c(
+            "df",
+            "bigint",
+            "自由度",
+            "villages holding the frame - 1 (null: empty frame, and for incidence)",
+        ),
+        _c(
+            "households",
+            "bigint",
+            "样本框户数",
+            "households of the rate's frame (null for incidence)",
+        ),
+        _c(
+            "n_kish",
+            "double",
+            "Kish有效样本量",
+            "(sum m_h)^2 / sum m_h^2 over the frame's households (null for incidence)",
+        ),
+        _c(
+            "n_eff",
+            "double",
+            "有效样本量",
+            "Korn-Graubard effective size at 95% (null: no interval, and for incidence)",
+        ),
+        _c("ci_low", "double", "95%区间下限", "lower end of the 95% interval (null: none)"),
+        _c("ci_high", "double", "95%区间上限", "upper end of the 95% interval (null: none)"),
+        _c(
+            "lower95",
+            "double",
+            "95%单侧下限",
+            "one-sided 95% lower bound: the lower end of the 90% interval (null: none)",
+        ),
+        _c(
+            "upper95",
+            "double",
+            "95%单侧上限",
+            "one-sided 95% upper bound: the upper end of the 90% interval (null: none)",
+        ),
+        _c(
+            "confidence",
+            "varchar",
+            "把握度",
+            "confident_meets, likely_meets, likely_fails, confident_fails or undetermined "
+            "(no estimate)",
+        ),
+        _c(
+            "households_to_certify",
+            "bigint",
+            "确证所需户数",
+            "for a survey rate likely_meets with an interval: households of its frame needed, "
+            "at the same estimate and households per effective size, for the one-sided bound "
+            "to clear the threshold (null otherwise)",
         ),
     ),
 )
@@ -926,6 +1083,8 @@ COMPUTED_TABLES = (
     COUNTY_REGISTRY_PERSONS,
     COUNTY_SURVEY_FRAMES,
     AGENCY_SURVEY_FRAMES,
+    INDICATOR_DESIGN,
+    INDICATOR_CONFIDENCE,
     COUNTY_ASSESSMENT,
     AGENCY_FINDINGS,
     SURVEY_HOUSEHOLD_INCOME,

@@ -2,7 +2,8 @@
 -- (persons = member rows) and the field survey (persons = surveyed household_size), each
 -- indicator's SPEC 3.4 threshold and pass flag, the county's verdict, and the decision on its
 -- exit (SPEC 3.6) from the verdict, the agencies' recommendations (agency_findings), the public
--- notice of the manifest and the objections received.
+-- notice of the manifest and the objections received; then the villages surveyed and how sure
+-- the verdict is (SPEC 3.5), the worst confidence class of its indicators (indicator_confidence).
 with
 
 manifest as (
@@ -27,6 +28,14 @@ agency_recommendations as (
 
 objections as (
     select * from stg_objections
+),
+
+indicator_classes as (
+    select * from indicator_confidence
+),
+
+design as (
+    select * from _indicator_design
 ),
 
 -- left joins: a county with no registry rows or no surveys still gets its row
@@ -260,54 +269,105 @@ decisions as (
             else 'withheld'
         end as decision
     from decision_reasons
+),
+
+-- the villages of any frame: each survey rate's design has them all, acceptance every frame
+county_villages as (
+    select
+        county_code,
+        villages as villages_surveyed
+    from design
+    where indicator = 'acceptance'
+),
+
+-- SPEC 3.5: the worst class of the county's four indicators, ranked worst first
+county_confidence as (
+    select
+        county_code,
+        min(
+            case confidence
+                when 'confident_fails' then 1
+                when 'likely_fails' then 2
+                when 'undetermined' then 3
+                when 'likely_meets' then 4
+                when 'confident_meets' then 5
+            end
+        ) as worst_class
+    from indicator_classes
+    group by county_code
+),
+
+-- a county with no registered person cannot meet (verdicts): undetermined at best
+confidences as (
+    select
+        decisions.*,
+        coalesce(county_villages.villages_surveyed, 0) as villages_surveyed,
+        case
+            least(
+                county_confidence.worst_class,
+                case when decisions.registered_persons > 0 then 5 else 3 end
+            )
+            when 1 then 'confident_fails'
+            when 2 then 'likely_fails'
+            when 3 then 'undetermined'
+            when 4 then 'likely_meets'
+            when 5 then 'confident_meets'
+        end as verdict_confidence
+    from decisions
+    left join county_villages
+        on decisions.county_code = county_villages.county_code
+    left join county_confidence
+        on decisions.county_code = county_confidence.county_code
 )
 
 select
     manifest.batch_id,
-    decisions.county_code,
-    decisions.county_name,
-    decisions.prefecture_code,
-    decisions.prefecture_name,
-    decisions.region,
-    decisions.poverty_county,
-    decisions.rural_population,
-    decisions.registered_persons,
-    decisions.remaining_poor,
-    decisions.exited_persons,
-    decisions.non_registered_population,
-    decisions.sampled_exited_households,
-    decisions.sampled_exited_persons,
-    decisions.sampled_exited_persons_failing,
-    decisions.wrong_exit_rate,
-    decisions.wrong_exit_rate_max,
-    decisions.passes_wrong_exit_rate,
-    decisions.sampled_non_registered_households,
-    decisions.sampled_non_registered_persons,
-    decisions.sampled_non_registered_persons_failing,
-    decisions.missed_rate,
-    decisions.missed_rate_max,
-    decisions.passes_missed_rate,
-    decisions.comprehensive_incidence,
-    decisions.incidence_max,
-    decisions.passes_incidence,
-    decisions.registry_incidence,
-    decisions.surveyed_households,
-    decisions.accepting_households,
-    decisions.acceptance_rate,
-    decisions.acceptance_rate_min,
-    decisions.passes_acceptance_rate,
-    decisions.exited_sample_income,
-    decisions.verdict,
-    decisions.agencies,
-    decisions.agencies_recommending,
-    decisions.objections_received,
-    decisions.objections_upheld,
-    decisions.objections_pending,
-    decisions.objections_outside_notice,
-    decisions.public_notice_start,
-    decisions.public_notice_end,
-    decisions.decision,
-    decisions.decision_reason
-from decisions
+    confidences.county_code,
+    confidences.county_name,
+    confidences.prefecture_code,
+    confidences.prefecture_name,
+    confidences.region,
+    confidences.poverty_county,
+    confidences.rural_population,
+    confidences.registered_persons,
+    confidences.remaining_poor,
+    confidences.exited_persons,
+    confidences.non_registered_population,
+    confidences.sampled_exited_households,
+    confidences.sampled_exited_persons,
+    confidences.sampled_exited_persons_failing,
+    confidences.wrong_exit_rate,
+    confidences.wrong_exit_rate_max,
+    confidences.passes_wrong_exit_rate,
+    confidences.sampled_non_registered_households,
+    confidences.sampled_non_registered_persons,
+    confidences.sampled_non_registered_persons_failing,
+    confidences.missed_rate,
+    confidences.missed_rate_max,
+    confidences.passes_missed_rate,
+    confidences.comprehensive_incidence,
+    confidences.incidence_max,
+    confidences.passes_incidence,
+    confidences.registry_incidence,
+    confidences.surveyed_households,
+    confidences.accepting_households,
+    confidences.acceptance_rate,
+    confidences.acceptance_rate_min,
+    confidences.passes_acceptance_rate,
+    confidences.exited_sample_income,
+    confidences.verdict,
+    confidences.agencies,
+    confidences.agencies_recommending,
+    confidences.objections_received,
+    confidences.objections_upheld,
+    confidences.objections_pending,
+    confidences.objections_outside_notice,
+    confidences.public_notice_start,
+    confidences.public_notice_end,
+    confidences.decision,
+    confidences.decision_reason,
+    confidences.villages_surveyed,
+    confidences.verdict_confidence
+from confidences
 cross join manifest
-order by decisions.county_code
+order by confidences.county_code

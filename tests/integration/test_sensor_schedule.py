@@ -142,3 +142,26 @@ def test_instance__queues_a_batch_s_runs_one_at_a_time(tmp_path):
     per_batch = {"value": {"applyLimitPerUniqueValue": True}, "limit": 1}
     assert {"key": "povexit/batch", **per_batch} in limits
     assert {"key": "dagster/partition", **per_batch} in limits
+
+
+def test_province_sensor__rebuilds_the_province_tables_after_a_publish(folders, instance):
+    from pipeline.defs.sensors import province_after_publish
+
+    raw, marts = folders
+    write_batch(raw, batch_id="one-2020")
+    context = dg.build_sensor_context(instance=instance, definitions=defs)
+    assert not province_after_publish.evaluate_tick(context).run_requests  # nothing published
+    instance.add_dynamic_partitions("batch", ["one-2020"])
+    job = defs.resolve_job_def("assess_batch")
+    assert job.execute_in_process(partition_key="one-2020", instance=instance).success
+    context = dg.build_sensor_context(instance=instance, definitions=defs)
+    requests = province_after_publish.evaluate_tick(context).run_requests
+    assert len(requests) == 1 and province_after_publish.job_name == "province_marts"
+    province = defs.resolve_job_def("province_marts").execute_in_process(instance=instance)
+    assert province.success
+    rows = {
+        event.asset_key.to_user_string(): event.materialization.metadata["dagster/row_count"].value
+        for event in province.get_asset_materialization_events()
+    }
+    # one batch; its households were registered in 2014: years 2014..2020
+    assert rows == {"province_progress": 1, "poverty_trajectory": 7}

@@ -24,10 +24,12 @@ upheld: 520101 is approved, 520102 still rejected on its verdict.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 import duckdb
 
+from pipeline import quantiles
 from pipeline.schemas.registry import TABLES, ddl
 from pipeline.sql_models import build_order, load_models, materialize
 
@@ -166,14 +168,17 @@ def load_batch(
     counties: list[tuple] = COUNTIES,
     objections: list[tuple] = OBJECTIONS,
     agencies: dict[str, str] | None = None,
+    villages: dict[str, str] | None = None,
 ) -> None:
     """Create and fill `batch_manifest` and the five staging tables.
 
     A test may pass its own counties, registry, survey and objection rows (same layout as
-    COUNTIES, REGISTRY, SURVEYS and OBJECTIONS), and `agencies`, the agency of a survey_id where
-    it is not AG01.
+    COUNTIES, REGISTRY, SURVEYS and OBJECTIONS), `agencies`, the agency of a survey_id where
+    it is not AG01, and `villages`, the village of a survey_id where it is not the county's
+    `village(county_code)`.
     """
     agencies = agencies or {}
+    villages = villages or {}
     con.execute(DDL)
     columns = ", ".join(manifest)
     marks = ", ".join("?" for _ in manifest)
@@ -237,7 +242,7 @@ def load_batch(
                 survey_id,
                 agencies.get(survey_id, "AG01"),
                 county,
-                village(county),
+                villages.get(survey_id, village(county)),
                 dt.date(2020, 9, 1),
                 frame,
                 household_id(short, county),
@@ -273,15 +278,24 @@ def build_marts(
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory database holding the batch and every model of the `marts` layer.
 
-    `batch` passes counties, objections and agencies on to `load_batch`.
+    `batch` passes counties, objections, agencies and villages on to `load_batch`.
     """
     con = duckdb.connect()
+    quantiles.register(con)  # as pipeline.warehouse.connect does for the pipeline's marts
     load_batch(con, manifest, registry, surveys, **batch)
-    models = load_models()
-    for name in build_order(models):
+    models, order = marts_models()
+    for name in order:
         if models[name].layer == "marts":
             materialize(con, models[name])
     return con
+
+
+@functools.cache
+def marts_models() -> tuple[dict, list[str]]:
+    """The SQL models and their build order, read once per test process (tests build many
+    batches; the files do not change under them)."""
+    models = load_models()
+    return models, build_order(models)
 
 
 def rows(con: duckdb.DuckDBPyConnection, query: str) -> list[dict]:

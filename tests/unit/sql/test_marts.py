@@ -23,7 +23,7 @@ SPEC_COLUMNS = {
         "sampled_non_registered_households", "sampled_non_registered_persons", "missed_rate",
         "comprehensive_incidence", "registry_incidence", "surveyed_households",
         "accepting_households", "acceptance_rate", "exited_sample_income", "verdict",
-        "decision", "decision_reason",
+        "decision", "decision_reason", "villages_surveyed", "verdict_confidence",
     ],
     "survey_household_income": [
         "batch_id", "survey_id", "county_code", "sample_frame", "household_id",
@@ -50,6 +50,11 @@ SPEC_COLUMNS = {
     "monitoring_list": [
         "batch_id", "survey_id", "county_code", "village_code", "household_id",
         "per_capita_net_income", "risk_reason",
+    ],
+    "indicator_confidence": [
+        "batch_id", "county_code", "indicator", "estimate", "threshold", "se", "df",
+        "households", "n_kish", "n_eff", "ci_low", "ci_high", "lower95", "upper95",
+        "confidence", "households_to_certify",
     ],
 }  # fmt: skip
 
