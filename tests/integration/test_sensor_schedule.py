@@ -147,7 +147,7 @@ def test_instance__queues_a_batch_s_runs_one_at_a_time(tmp_path):
 def test_province_sensor__rebuilds_the_province_tables_after_a_publish(folders, instance):
     from pipeline.defs.sensors import province_after_publish
 
-    raw, marts = folders
+    raw, _ = folders
     write_batch(raw, batch_id="one-2020")
     context = dg.build_sensor_context(instance=instance, definitions=defs)
     assert not province_after_publish.evaluate_tick(context).run_requests  # nothing published
