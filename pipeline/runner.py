@@ -120,6 +120,11 @@ def run_batches(raw: Path, marts: Path, batch_ids: list[str] | None, debug: bool
         # Each batch has its own working database, so batches run side by side, one process
         # each (spawned: a forked copy of a process holding DuckDB and Dagster state is unsafe).
         workers = min(len(batch_ids), os.cpu_count() or 1)
+        if os.environ.get("DAGSTER_HOME"):
+            # A new instance's storage is created on first use; workers starting together on
+            # an empty DAGSTER_HOME would each create it, and all but one fail.
+            with _instance():
+                pass
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             count = len(batch_ids)

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from pipeline.cli import main
@@ -166,3 +167,18 @@ def test_publish_waits_for_a_step_holding_the_working_database(folders):
         release(holder)
     publisher.join(120)
     assert outcome == [True]
+
+
+def test_run__several_batches_on_a_new_dagster_home(folders, tmp_path, monkeypatch):
+    # Workers starting together on an empty DAGSTER_HOME each created its storage, and all but
+    # one failed (exit 3): the instance is created once before they start.
+    raw, marts = folders
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    write_batch(raw, batch_id="first-2020")
+    write_batch(raw, batch_id="second-2020")
+    assert main(["run"]) == 0
+    with duckdb.connect(str(marts / "exit_assessment.duckdb"), read_only=True) as con:
+        rows = con.execute("select batch_id from province_progress order by 1").fetchall()
+    assert rows == [("first-2020",), ("second-2020",)]
