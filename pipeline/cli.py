@@ -26,6 +26,9 @@ from pipeline.errors import (
 )
 
 DEBUG_HELP = "show tracebacks and Dagster logs"
+# `povexit report`: the forms and languages of pipeline.brief (spelled here: --help stays fast)
+REPORT_FORMATS = ("text", "md", "html", "xlsx")
+REPORT_LANGS = ("en", "zh")
 
 
 def _version() -> str:
@@ -76,9 +79,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--raw", help="raw folder (default: $POVEXIT_RAW_DIR or data/raw)")
     run.add_argument("--marts", help="marts folder (default: $POVEXIT_MARTS_DIR or data/marts)")
 
-    report = commands.add_parser("report", parents=[debug], help="print a batch's findings")
+    report = commands.add_parser(
+        "report",
+        parents=[debug],
+        help="a batch's findings: text or markdown to stdout, an html page or an xlsx workbook",
+    )
     report.add_argument("--batch", required=True)
     report.add_argument("--marts", help="marts folder (default: $POVEXIT_MARTS_DIR or data/marts)")
+    report.add_argument(
+        "--format",
+        default="text",
+        choices=REPORT_FORMATS,
+        help="text and md print to stdout; html and xlsx are written to "
+        "<marts>/briefs/<batch>.<lang>.<ext> (default: text)",
+    )
+    report.add_argument("--lang", default="en", choices=REPORT_LANGS, help="default: en")
+    report.add_argument("--out", help="write to this file instead (its path is printed)")
     return parser
 
 
@@ -157,10 +173,11 @@ def _run(args) -> int:
 
 
 def _report(args) -> int:
-    from pipeline.report import print_report
+    from pipeline.brief.output import report
 
     settings.check_batch_id(args.batch)
-    return print_report(settings.marts_dir(args.marts), args.batch)
+    out = Path(args.out) if args.out else None
+    return report(settings.marts_dir(args.marts), args.batch, args.format, args.lang, out)
 
 
 if __name__ == "__main__":

@@ -96,6 +96,13 @@ def published_lines(batch_id: str, marts: Path) -> list[str]:
     ]
 
 
+def briefs_line(marts: Path, batch_id: str) -> str:
+    """Where the batch's brief was written (the `brief` asset: HTML and xlsx, zh and en)."""
+    from pipeline.brief.output import default_path
+
+    return str(default_path(marts, batch_id, "{zh,en}", "{html,xlsx}").resolve())
+
+
 def quarantine_command(warehouse: Path) -> str:
     """A query listing the quarantined rows with the `duckdb` command of the project's venv."""
     in_project = Path.cwd().resolve().is_relative_to(settings.PROJECT_ROOT)

@@ -114,44 +114,72 @@ def run_batches(raw: Path, marts: Path, batch_ids: list[str] | None, debug: bool
             raise InputError(f"{batch_dir}: batch folder not found")
         preflight(batch_dir)
 
-    if len(batch_ids) == 1:
-        outcomes = [run_one(batch_ids[0], debug, raw, marts)]
-    else:
-        # Each batch has its own working database, so batches run side by side, one process
-        # each (spawned: a forked copy of a process holding DuckDB and Dagster state is unsafe).
-        workers = min(len(batch_ids), os.cpu_count() or 1)
-        if os.environ.get("DAGSTER_HOME"):
-            # A new instance's storage is created on first use; workers starting together on
-            # an empty DAGSTER_HOME would each create it, and all but one fail.
-            with _instance():
-                pass
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            count = len(batch_ids)
-            outcomes = list(
-                pool.map(run_one, batch_ids, [debug] * count, [raw] * count, [marts] * count)
-            )
-    for batch_id, outcome in zip(batch_ids, outcomes, strict=True):
-        _say(outcome.out, sys.stdout)
-        if outcome.code != EXIT_PUBLISHED:
-            _say([f"error: {batch_id}: {outcome.message}", *outcome.err], sys.stderr)
-    code = max(outcome.code for outcome in outcomes)
-    if any(outcome.code == EXIT_PUBLISHED for outcome in outcomes):
-        province = run_province(debug, raw, marts)
+    with _workers(len(batch_ids), debug, raw, marts) as each:
+        outcomes = each(run_one, batch_ids)
+        for batch_id, outcome in zip(batch_ids, outcomes, strict=True):
+            _say(outcome.out, sys.stdout)
+            if outcome.code != EXIT_PUBLISHED:
+                _say([f"error: {batch_id}: {outcome.message}", *outcome.err], sys.stderr)
+        code = max(outcome.code for outcome in outcomes)
+        published = [
+            b for b, o in zip(batch_ids, outcomes, strict=True) if o.code == EXIT_PUBLISHED
+        ]
+        if not published:
+            return code
+        # The province tables, then the briefs, whose history reads them: after every batch
+        # of this run has published, so no brief misses a round published beside it.
+        [province] = each(run_province, ["province"])
         if province.code != EXIT_PUBLISHED:
             _say([f"error: province tables: {province.message}"], sys.stderr)
-            code = max(code, province.code)
+            return max(code, province.code)
+        if not settings.briefs_wanted():
+            return code
+        for batch_id, brief in zip(published, each(run_brief, published), strict=True):
+            _say(brief.out, sys.stdout)
+            if brief.code != EXIT_PUBLISHED:
+                _say([f"error: {batch_id}: brief not written: {brief.message}"], sys.stderr)
+                code = max(code, brief.code)
     return code
 
 
-def run_province(debug: bool, raw: Path, marts: Path) -> Outcome:
-    """One run of the `province_marts` job: the cross-batch tables from what was published.
-    (Each publish has rebuilt them already; this run records them as Dagster assets.)"""
+@contextmanager
+def _workers(count: int, debug: bool, raw: Path, marts: Path) -> Iterator:
+    """`each(function, items)`: `function(item, debug, raw, marts)` for every item, in this
+    process for one batch, else in worker processes that stay up (and warm) for every phase.
+
+    Each batch has its own working database, so batches run side by side, one process each
+    (spawned: a forked copy of a process holding DuckDB and Dagster state is unsafe).
+    """
+    if count == 1:
+        yield lambda function, items: [function(item, debug, raw, marts) for item in items]
+        return
+    if os.environ.get("DAGSTER_HOME"):
+        # A new instance's storage is created on first use; workers starting together on
+        # an empty DAGSTER_HOME would each create it, and all but one fail.
+        with _instance():
+            pass
+    context = multiprocessing.get_context("spawn")
+    workers = min(count, os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+
+        def each(function, items: list) -> list:
+            n = len(items)
+            return list(pool.map(function, items, [debug] * n, [raw] * n, [marts] * n))
+
+        yield each
+
+
+def _execute(job: str, debug: bool, raw: Path, marts: Path, partition: str | None = None):
+    if not debug:
+        warnings.filterwarnings("ignore")
     from pipeline.definitions import defs
 
     paths = PovexitPaths(raw_dir=str(raw), marts_dir=str(marts))
     with _instance() as instance:
-        result = defs.resolve_job_def("province_marts").execute_in_process(
+        if partition is not None:
+            instance.add_dynamic_partitions("batch", [partition])
+        return defs.resolve_job_def(job).execute_in_process(
+            partition_key=partition,
             instance=instance,
             run_config={
                 "resources": {"paths": {"config": paths.folders_config()}},
@@ -159,7 +187,20 @@ def run_province(debug: bool, raw: Path, marts: Path) -> Outcome:
             },
             raise_on_error=False,
         )
-    return classify(result)
+
+
+def run_province(_: str, debug: bool, raw: Path, marts: Path) -> Outcome:
+    """One run of the `province_marts` job: the cross-batch tables from what was published.
+    (Each publish has rebuilt them already; this run records them as Dagster assets.)"""
+    return classify(_execute("province_marts", debug, raw, marts))
+
+
+def run_brief(batch_id: str, debug: bool, raw: Path, marts: Path) -> Outcome:
+    """One run of the `write_briefs` job on the batch's partition: its HTML and xlsx brief."""
+    outcome = classify(_execute("write_briefs", debug, raw, marts, partition=batch_id))
+    if outcome.code == EXIT_PUBLISHED:
+        outcome.out = [f"brief: {run_summary.briefs_line(marts, batch_id)}"]
+    return outcome
 
 
 def _say(lines: list[str], stream: TextIO) -> None:

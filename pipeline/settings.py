@@ -50,3 +50,10 @@ def marts_path(marts: Path) -> Path:
 
 def warehouse_path(marts: Path, batch_id: str) -> Path:
     return marts / WORK_DIR_NAME / f"{check_batch_id(batch_id)}.duckdb"
+
+
+def briefs_wanted() -> bool:
+    """Whether `povexit run` writes each published batch's brief (HTML and xlsx, zh and en):
+    yes unless POVEXIT_BRIEFS=0, for runs that need only the marts (the test suite, a quick
+    check); the Dagster deployment writes them whatever this says."""
+    return os.environ.get("POVEXIT_BRIEFS", "1") != "0"

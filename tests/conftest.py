@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from pipeline import ingest, manifest, validation, warehouse
 from pipeline.schemas.fields import RAW_TABLES
+from pipeline.settings import PROJECT_ROOT
 from tests.batch_builder import default_batch, write_batch
+
+# `povexit run` writes each published batch's brief (HTML and xlsx, zh and en: seconds a
+# batch). The suite's many runs need only the marts; the brief's own tests switch it back on.
+os.environ["POVEXIT_BRIEFS"] = "0"
+
+COMMITTED_ROUNDS = [f"guizhou-{year}" for year in range(2016, 2021)]
+
+
+@pytest.fixture(scope="session")
+def committed_rounds(tmp_path_factory) -> Path:
+    """The five committed rounds (data/raw/guizhou-2016 .. 2020) run once, briefs included;
+    the marts folder. Tests read it, never write to it."""
+    from pipeline.cli import main
+
+    root = tmp_path_factory.mktemp("committed_rounds")
+    for batch_id in COMMITTED_ROUNDS:
+        shutil.copytree(PROJECT_ROOT / "data" / "raw" / batch_id, root / "raw" / batch_id)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POVEXIT_BRIEFS", "1")
+        patch.delenv("DAGSTER_HOME", raising=False)
+        assert main(["run", "--raw", str(root / "raw"), "--marts", str(root / "marts")]) == 0
+    return root / "marts"
 
 
 @pytest.fixture

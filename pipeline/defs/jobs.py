@@ -11,10 +11,19 @@ import dagster as dg
 
 from pipeline.defs.assets.province import PROVINCE_GROUP
 
+BRIEF = dg.AssetSelection.assets("brief")
+
 ASSESS_BATCH_JOB = dg.define_asset_job(
     "assess_batch",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(PROVINCE_GROUP),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(PROVINCE_GROUP) - BRIEF,
     description="Every asset of one batch: raw files to published marts.",
+)
+
+# After the province tables: the brief's history reads them.
+BRIEF_JOB = dg.define_asset_job(
+    "write_briefs",
+    selection=BRIEF,
+    description="The batch's brief (HTML and xlsx, zh and en) from the published marts.",
 )
 
 PROVINCE_JOB = dg.define_asset_job(

@@ -4,7 +4,7 @@ import json
 
 import dagster as dg
 
-from pipeline.defs.jobs import ASSESS_BATCH_JOB, PROVINCE_JOB
+from pipeline.defs.jobs import ASSESS_BATCH_JOB, BRIEF_JOB, PROVINCE_JOB
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
 from pipeline.defs.tags import batch_tags
@@ -71,3 +71,22 @@ def batch_folder_sensor(context: dg.SensorEvaluationContext, paths: PovexitPaths
 def province_after_publish(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
     # one publish per run: the run that published names the rebuild
     return dg.RunRequest(run_key=f"province:{asset_event.run_id}")
+
+
+@dg.asset_sensor(
+    asset_key=dg.AssetKey("province_progress"),
+    job=BRIEF_JOB,
+    minimum_interval_seconds=60,
+    description="Rewrites the brief of every published batch after the cross-batch tables "
+    "change: a brief's history reads them.",
+)
+def briefs_after_province(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
+    published = context.instance.get_materialized_partitions(dg.AssetKey("exit_assessment"))
+    return [
+        dg.RunRequest(
+            partition_key=batch_id,
+            run_key=f"brief:{batch_id}:{asset_event.run_id}",
+            tags=batch_tags(batch_id),
+        )
+        for batch_id in sorted(published)
+    ]

@@ -6,14 +6,12 @@ published; the expected values are SPEC's, never the pipeline's."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import duckdb
 import pytest
 
 from pipeline.cli import main
 from pipeline.generate import generate_history
-from pipeline.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -28,16 +26,15 @@ COMMITTED_SCALE = 0.0071
 @pytest.fixture(scope="module", params=[COMMITTED_SCALE, 0.002], ids=["committed", "0.002"])
 def rounds(request, tmp_path_factory):
     scale = request.param
-    root = tmp_path_factory.mktemp(f"rounds-{scale}")
-    raw = root / "raw"
     if scale == COMMITTED_SCALE:
-        for batch_id in ROUNDS:
-            shutil.copytree(PROJECT_ROOT / "data" / "raw" / batch_id, raw / batch_id)
+        marts = request.getfixturevalue("committed_rounds")  # run once for the session
     else:
+        root = tmp_path_factory.mktemp(f"rounds-{scale}")
+        raw, marts = root / "raw", root / "marts"
         generate_history(raw, scale=scale, seed=2020)
-    assert sorted(p.name for p in raw.iterdir()) == ROUNDS
-    assert main(["run", "--raw", str(raw), "--marts", str(root)]) == 0
-    con = duckdb.connect(str(root / "exit_assessment.duckdb"), read_only=True)
+        assert sorted(p.name for p in raw.iterdir()) == ROUNDS
+        assert main(["run", "--raw", str(raw), "--marts", str(marts)]) == 0
+    con = duckdb.connect(str(marts / "exit_assessment.duckdb"), read_only=True)
     yield scale, con
     con.close()
 

@@ -42,7 +42,7 @@ def materializations(result):
 
 def test_every_asset__reports_its_row_count(materializations):
     for name, metadata in materializations.items():
-        if name != "exit_assessment":
+        if name not in ("exit_assessment", "brief"):  # files, not tables
             assert "dagster/row_count" in metadata, name
     assert materializations["stg_registry_members"]["dagster/row_count"].value == 8
 
