@@ -169,6 +169,7 @@ def test_publish_waits_for_a_step_holding_the_working_database(folders):
     assert outcome == [True]
 
 
+@pytest.mark.slow
 def test_run__several_batches_on_a_new_dagster_home(folders, tmp_path, monkeypatch):
     # Workers starting together on an empty DAGSTER_HOME each created its storage, and all but
     # one failed (exit 3): the instance is created once before they start.

@@ -211,6 +211,7 @@ def files(draw):
     return header, text
 
 
+@pytest.mark.slow  # 100 files through DuckDB's reader
 @settings(max_examples=100, deadline=None)
 @given(
     file=files(),

@@ -87,6 +87,7 @@ def test_cli_generate__bad_arguments_exit_2(tmp_path, capsys, arguments, message
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # a batch written twice per form
 @pytest.mark.parametrize(("form", "headers"), [("xlsx", "zh"), ("csv-gz", "en")])
 def test_other_forms__byte_identical_too(tmp_path, form, headers):
     written = []

@@ -32,6 +32,9 @@ from tests.unit.generate.figures import (
     trajectory,
 )
 
+# Five rounds written per scale: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 SCALES = [0.002, 0.0071]
 REFERENCE = Path(__file__).resolve().parents[3] / "pipeline/reference/guizhou_counties.csv"
 LINES = {2016: 3146, 2017: 3335, 2018: 3535, 2019: 3747, 2020: 4000}

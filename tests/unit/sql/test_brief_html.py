@@ -16,6 +16,9 @@ from pipeline.brief.html import render_html
 from pipeline.publish import build_province_tables
 from pipeline.schemas.registry import TABLES, ddl
 
+# Charts rendered through vl-convert: the `slow` tier (make test-fast leaves them out).
+pytestmark = pytest.mark.slow
+
 BATCH = MANIFEST["batch_id"]
 HOSTILE_NAME = "<script>alert(1)</script>甲县"
 SECRET = "SECRET-MASKED-VALUE-520101"

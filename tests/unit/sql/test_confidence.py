@@ -349,6 +349,7 @@ COUNTIES_OF_HOUSEHOLDS = st.lists(
 )
 
 
+@pytest.mark.slow  # a DuckDB build per example
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(COUNTIES_OF_HOUSEHOLDS)
 def test_indicator_confidence__bounds_nest_around_the_estimate(counties):
@@ -369,6 +370,7 @@ def test_indicator_confidence__bounds_nest_around_the_estimate(counties):
         assert row["ci_low"] >= 0 and row["ci_high"] <= 1, row
 
 
+@pytest.mark.slow  # a DuckDB build per example
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(COUNTIES_OF_HOUSEHOLDS)
 def test_indicator_confidence__with_no_failure_upper95_is_1_minus_005_to_1_over_n_eff90(
