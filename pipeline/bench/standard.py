@@ -12,10 +12,11 @@ import shutil
 from pathlib import Path
 
 from pipeline.bench import tables
+from pipeline.bench.batches import BATCH
 from pipeline.bench.measure import Measurement, median
 from pipeline.bench.prepare import prepared_batch
 from pipeline.bench.report import Report, failure
-from pipeline.bench.runs import floor_once, run_once
+from pipeline.bench.runs import brief_once, floor_once, run_once
 from pipeline.bench.steps import StepTiming, outside_steps, recorded_steps, recording_home
 
 # The issue's target: the whole run within six bare reads of its input.
@@ -53,7 +54,24 @@ def bench(root: Path, scale: float, seed: int, repeat: int) -> tuple[Report, int
         )
     if runs:
         report.say(steps_section(steps, runs[0], "run 1"))
+    if runs and runs[-1].ok:
+        report.say(brief_section(root / "marts", root / "logs" / "brief.log", report.data))
     return report, failed.exit_code if failed else 0
+
+
+def brief_section(marts: Path, log: Path, data: dict) -> str:
+    """The brief of the batch just published (HTML and xlsx, zh and en), built once more in a
+    fresh process: what the `brief` asset adds to a run."""
+    measurement, built = brief_once(marts, BATCH, log)
+    data["brief"] = {"measurement": measurement.to_json(), **built}
+    if not measurement.ok:
+        return failure("brief", measurement)
+    sizes = ", ".join(f"{name} {size / 1024:,.0f} KiB" for name, size in built["bytes"].items())
+    return (
+        f"Brief of {BATCH} (4 files, imports included): {built['seconds']:.1f} s to build, "
+        f"{measurement.seconds:.1f} s wall for its process, peak {measurement.peak_rss_mib:,} "
+        f"MiB; {sizes}. The timed runs above leave it out (POVEXIT_BRIEFS=0)."
+    )
 
 
 def alternate(
