@@ -18,6 +18,7 @@ from pipeline.bench.prepare import prepared_batch
 from pipeline.bench.report import Report, failure
 from pipeline.bench.runs import brief_once, floor_once, run_once
 from pipeline.bench.steps import StepTiming, outside_steps, recorded_steps, recording_home
+from pipeline.settings import PROJECT_ROOT
 
 # The issue's target: the whole run within six bare reads of its input.
 RATIO_TARGET = 6.0
@@ -55,22 +56,32 @@ def bench(root: Path, scale: float, seed: int, repeat: int) -> tuple[Report, int
     if runs:
         report.say(steps_section(steps, runs[0], "run 1"))
     if runs and runs[-1].ok:
-        report.say(brief_section(root / "marts", root / "logs" / "brief.log", report.data))
+        logs = root / "logs"
+        report.say(brief_line(f"scale {scale:g}", root / "marts", logs / "brief.log", report.data))
+        reference = root / "marts-reference"
+        published = run_once(PROJECT_ROOT / "data" / "raw" / BATCH, reference, logs / "ref.log")
+        if published.ok:
+            line = brief_line(
+                "the committed reference batch", reference, logs / "ref-brief.log", report.data
+            )
+            report.say(line)
+        else:
+            report.say(failure("povexit run of the reference batch", published))
     return report, failed.exit_code if failed else 0
 
 
-def brief_section(marts: Path, log: Path, data: dict) -> str:
-    """The brief of the batch just published (HTML and xlsx, zh and en), built once more in a
-    fresh process: what the `brief` asset adds to a run."""
+def brief_line(which: str, marts: Path, log: Path, data: dict) -> str:
+    """The brief of a published batch (HTML and xlsx, zh and en), built in a fresh process:
+    what the `brief` asset adds to a run. The timed runs leave it out (POVEXIT_BRIEFS=0)."""
     measurement, built = brief_once(marts, BATCH, log)
-    data["brief"] = {"measurement": measurement.to_json(), **built}
+    data.setdefault("brief", {})[which] = {"measurement": measurement.to_json(), **built}
     if not measurement.ok:
-        return failure("brief", measurement)
+        return failure(f"brief of {which}", measurement)
     sizes = ", ".join(f"{name} {size / 1024:,.0f} KiB" for name, size in built["bytes"].items())
     return (
-        f"Brief of {BATCH} (4 files, imports included): {built['seconds']:.1f} s to build, "
-        f"{measurement.seconds:.1f} s wall for its process, peak {measurement.peak_rss_mib:,} "
-        f"MiB; {sizes}. The timed runs above leave it out (POVEXIT_BRIEFS=0)."
+        f"Brief of {BATCH}, {which} (4 files, imports included): {built['seconds']:.1f} s to "
+        f"build, {measurement.seconds:.1f} s wall for its process, peak "
+        f"{measurement.peak_rss_mib:,} MiB; {sizes}. (The timed runs leave the brief out.)"
     )
 
 
