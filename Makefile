@@ -37,7 +37,7 @@ run: install
 	$(RUN) povexit report --batch $(BATCH)
 
 test: install
-	$(RUN) pytest
+	$(RUN) pytest -n 2 --dist loadfile
 
 test-fast: install
 	$(RUN) pytest -m "not slow"
