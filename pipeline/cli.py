@@ -127,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+# The smallest scale at which the five rounds give SPEC section 5's figures (tested at 0.002).
+MIN_HISTORY_SCALE = 0.001
+
+
 def _generate(args) -> int:
     from pipeline.generate import HISTORY_BATCHES, generate_batch, generate_history
     from pipeline.generate.writer import batch_folder
@@ -139,7 +143,15 @@ def _generate(args) -> int:
         settings.check_batch_id(args.batch)
     if not 0 < args.scale <= 1:
         raise InputError(f"--scale must be in (0, 1], found {args.scale}")
+    if args.history and args.scale < MIN_HISTORY_SCALE:
+        # Below it a round's few interviews cannot hold the history's figures (SPEC section
+        # 5): a 2017 county may fail, or no wrong exit be found.
+        raise InputError(
+            f"--history needs --scale {MIN_HISTORY_SCALE:g} or more, found {args.scale:g}"
+        )
     out = Path(args.out) if args.out else settings.raw_dir()
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: --out must be a folder (it is a file)")
     batches = list(HISTORY_BATCHES) if args.history else [args.batch]
 
     def write(raw: Path) -> list[Path]:

@@ -44,6 +44,7 @@ DEFAULT_THRESHOLDS = {
 }
 # A ratio, not a share: the monitoring line may lie above the poverty line, and usually does.
 RATIOS = {"monitoring_income_ratio"}
+MAX_RATIO = 100.0
 PUBLIC_NOTICE_KEYS = ("start", "end")
 
 # Names of earlier manifests, refused with the name that replaced them: read under the old name
@@ -142,8 +143,13 @@ def _thresholds(doc: dict, where: str) -> dict[str, float]:
     values = {}
     for key, default in DEFAULT_THRESHOLDS.items():
         value = _require({key: overrides.get(key, default)}, key, float, where, "thresholds")
-        if key in RATIOS and not value > 0:
-            raise InputError(f"{where}: [thresholds] {key!r} must be above 0, found {value:g}")
+        # A monitoring line is a small multiple of the poverty line; far above, a typo (and a
+        # line no income column could hold).
+        if key in RATIOS and not 0 < value <= MAX_RATIO:
+            raise InputError(
+                f"{where}: [thresholds] {key!r} must be above 0 and at most {MAX_RATIO:g}, "
+                f"found {value:g}"
+            )
         if key not in RATIOS and not 0 <= value <= 1:
             raise InputError(
                 f"{where}: [thresholds] {key!r} must be a fraction 0..1, found {value:g}"
@@ -155,7 +161,7 @@ def _thresholds(doc: dict, where: str) -> dict[str, float]:
 def _public_notice(doc: dict, where: str) -> tuple[dt.date | None, dt.date | None]:
     notice = _table(doc, "public_notice", where)
     _check_keys(notice, PUBLIC_NOTICE_KEYS, {}, where, "public_notice")
-    if not notice:
+    if "public_notice" not in doc:
         return None, None
     missing = [key for key in PUBLIC_NOTICE_KEYS if key not in notice]
     if missing:

@@ -65,8 +65,8 @@ SUMMARY = {
             "missed-evaluation rate: {missed}",
             "public acceptance (pooled): {acceptance}; mean of counties: {mean_acceptance}",
             "surveyed exited households' per-capita net income: {income} yuan, {over_line} "
-            "above the line of {line}, {over_province} above the provincial registry average "
-            "of {province_income}",
+            "{line_side} the line of {line}, {over_province} {province_side} the provincial "
+            "registry average of {province_income}",
             "counties approved to exit: {counties_approved}; public notice: {notice}",
             "poverty counties: {poverty_counties}, exited: {poverty_counties_exited}",
             "agencies: {agencies}, recommending every county they assessed: "
@@ -75,6 +75,7 @@ SUMMARY = {
         ],
         "notice": "{start} to {end}",
         "no_notice": "not given",
+        "sides": ("above", "below"),
     },
     "zh": {
         "title": "{province_name}{assessment_year}年贫困县退出评估（批次 {batch_id}，"
@@ -83,8 +84,8 @@ SUMMARY = {
             "评估县数：{counties_assessed}，达标县数：{counties_meeting}",
             "综合贫困发生率最高：{incidence}；错退率最高：{wrong}；漏评率最高：{missed}",
             "群众认可度（全部调查户）：{acceptance}；各县平均：{mean_acceptance}",
-            "抽查脱贫户人均纯收入：{income}元，高于贫困线（{line}元）{over_line}元，"
-            "高于全省建档立卡户平均（{province_income}元）{over_province}元",
+            "抽查脱贫户人均纯收入：{income}元，{line_side}贫困线（{line}元）{over_line}元，"
+            "{province_side}全省建档立卡户平均（{province_income}元）{over_province}元",
             "批准退出县数：{counties_approved}；公示期：{notice}",
             "贫困县数：{poverty_counties}，已摘帽：{poverty_counties_exited}",
             "评估机构数：{agencies}，建议其评估的各县全部退出的机构数：{agencies_recommending}；"
@@ -93,8 +94,17 @@ SUMMARY = {
         ],
         "notice": "{start}至{end}",
         "no_notice": "未公示",
+        "sides": ("高于", "低于"),
     },
 }
+
+
+def _magnitude(value):
+    return None if value is None else abs(value)
+
+
+def _side(value, sides: tuple[str, str]) -> str:
+    return sides[1] if value is not None and value < 0 else sides[0]
 
 
 def _summary(con: duckdb.DuckDBPyConnection, batch_id: str, lang: str) -> tuple[str, Section]:
@@ -119,9 +129,12 @@ def _summary(con: duckdb.DuckDBPyConnection, batch_id: str, lang: str) -> tuple[
         "acceptance": _pct(s.get("acceptance_rate")),
         "mean_acceptance": _pct(s.get("mean_county_acceptance")),
         "income": _money(s.get("exited_sample_income")),
-        "over_line": _money(s.get("income_over_line")),
+        # a difference below is said so, not written as a negative amount "above"
+        "over_line": _money(_magnitude(s.get("income_over_line"))),
+        "line_side": _side(s.get("income_over_line"), words["sides"]),
         "line": _money(s.get("poverty_line_yuan")),
-        "over_province": _money(s.get("income_over_province")),
+        "over_province": _money(_magnitude(s.get("income_over_province"))),
+        "province_side": _side(s.get("income_over_province"), words["sides"]),
         "province_income": _money(s.get("province_registry_income")),
         "notice": words["notice"].format(start=start, end=end) if start else words["no_notice"],
         "rejected": rejected,

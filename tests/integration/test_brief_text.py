@@ -62,7 +62,7 @@ def test_text_en__the_figures_the_announcement_and_the_tables(marts, capsys):
     assert "  public acceptance (pooled): 100.00%; mean of counties: 100.00%" in lines
     assert (
         "  surveyed exited households' per-capita net income: 4,600.00 yuan, 600.00 above the "
-        "line of 4,000.00, -3,650.00 above the provincial registry average of 8,250.00"
+        "line of 4,000.00, 3,650.00 below the provincial registry average of 8,250.00"
     ) in lines
     paragraph = lines[lines.index("Announcement") + 1]
     assert "approved 2 poverty counties, 甲县 and 乙县" in paragraph

@@ -124,10 +124,11 @@ def test_threshold__outside_0_1_refused(tmp_path, key, value):
     assert f"'{key}' must be a fraction 0..1" in message
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "0.0"])
-def test_monitoring_income_ratio__must_be_positive(tmp_path, value):
+@pytest.mark.parametrize("value", ["0", "-1", "0.0", "100.5", "1e9"])
+def test_monitoring_income_ratio__must_be_positive_and_plausible(tmp_path, value):
+    # 1e9 times the line overflowed the income column: exit 3 in the monitoring list
     message = refused(tmp_path, BASE + LINE + f"[thresholds]\nmonitoring_income_ratio = {value}\n")
-    assert "'monitoring_income_ratio' must be above 0" in message
+    assert "'monitoring_income_ratio' must be above 0 and at most 100" in message
 
 
 def test_thresholds_not_a_table__refused(tmp_path):
@@ -169,7 +170,7 @@ def test_public_notice__dates_reach_batch_manifest(tmp_path):
     assert row == (dt.date(2020, 11, 16), dt.date(2020, 11, 22), "DATE")
 
 
-@pytest.mark.parametrize("notice", ["", "[public_notice]\n"])
+@pytest.mark.parametrize("notice", [""])
 def test_public_notice__absent_stores_null_dates(tmp_path, notice):
     con = duckdb.connect()
     store_manifest(con, read_manifest(manifest_in(tmp_path, BASE + LINE + notice)))
@@ -186,6 +187,8 @@ def test_public_notice__one_day_is_a_period(tmp_path):
 @pytest.mark.parametrize(
     ("notice", "problem"),
     [
+        # a table written with no dates is a notice half-written, not no notice
+        ("", "needs both start and end, start missing"),
         ("start = 2020-11-16\n", "needs both start and end, end missing"),
         ("end = 2020-11-22\n", "needs both start and end, start missing"),
         ("start = 2020-11-23\nend = 2020-11-22\n", "start 2020-11-23 is after end 2020-11-22"),

@@ -78,6 +78,7 @@ def test_cli_generate__writes_the_batch(tmp_path, capsys):
         (["--batch", BATCH, "--scale", "0"], "scale must be in (0, 1]"),
         (["--batch", BATCH, "--scale", "1.5"], "scale must be in (0, 1]"),
         (["--batch", BATCH, "--seed", "-1"], "seed must be a non-negative integer"),
+        (["--history", "--scale", "0.0005"], "--history needs --scale 0.001 or more"),
     ],
 )
 def test_cli_generate__bad_arguments_exit_2(tmp_path, capsys, arguments, message):
@@ -101,3 +102,11 @@ def test_other_forms__byte_identical_too(tmp_path, form, headers):
             {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (out / BATCH).iterdir()}
         )
     assert written[0] == written[1] and len(written[0]) == len(FILES)
+
+
+def test_cli_generate__out_a_file_is_one_line(tmp_path, capsys):
+    target = tmp_path / "afile"
+    target.write_text("")
+    assert povexit(["generate", "--batch", BATCH, "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "--out must be a folder" in err and "Traceback" not in err
