@@ -151,3 +151,20 @@ def test_objections__chinese_headers_and_labels_in_a_workbook(folders, batch):
         marts, "select county_code, decision, decision_reason from county_assessment order by 1"
     )
     assert rows == [("529901", "approved", None), ("529902", "withheld", "objection_pending")]
+
+
+def test_objections__a_gb18030_summary_leaves_no_copy_behind(folders, batch):
+    raw, marts = folders
+    batch["objections"] = [
+        objection("OB1", "529901", "2020-11-18", "not_upheld", "王五 SECRETNOTE")
+    ]
+    folder = write_batch(raw, batch)
+    path = folder / "objections.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+    assert main(["run", "--batch", "test-2020"]) == 0
+    # read through a UTF-8 copy while validating; never read, never left in the marts folder
+    for written in marts.rglob("*"):
+        if written.is_file():
+            data = written.read_bytes()
+            assert b"SECRETNOTE" not in data, written
+            assert "王五".encode("gb18030") not in data and "王五".encode() not in data, written

@@ -1,5 +1,7 @@
 """The quarantine: every raw row that breaks a rule of its pandera schema, with its reason."""
 
+import shutil
+
 import dagster as dg
 
 from pipeline.defs.assets.sql import registry_check_result, registry_check_spec
@@ -26,6 +28,11 @@ def rejected_rows(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.
     batch_id = context.partition_key
     with paths.warehouse(batch_id) as con:
         findings = validate_batch(con, batch_id)
+    # The UTF-8 copies of GB18030 files hold every column, names and objection summaries too;
+    # nothing reads the raw relations after validation, so they go now (the raw assets make
+    # them again for the next run).
+    shutil.rmtree(paths.warehouse_path(batch_id).with_suffix(".sources"), ignore_errors=True)
+    with paths.warehouse(batch_id) as con:
         by_rule = findings_by_file_and_rule(con)
         check = registry_check_result(con, REJECTED_ROWS.name)
     table = "\n".join(f"| {f} | {c or ''} | {r} | {n} |" for f, c, r, n in by_rule)
