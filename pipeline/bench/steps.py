@@ -35,14 +35,16 @@ def recording_home(parent: Path) -> Path:
 
 
 def recorded_steps(home: Path) -> list[StepTiming]:
-    """The steps of the one run recorded in `home`, in the order they started."""
+    """The steps of the runs one `povexit run` recorded in `home` (the batch's, then the
+    province tables'), in the order they started."""
     import dagster as dg  # only here: the bench itself does not need Dagster loaded
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        records = instance.get_run_records(limit=1)
-        if not records:
-            return []
-        stats = instance.get_run_step_stats(records[0].dagster_run.run_id)
+        stats = [
+            stat
+            for record in instance.get_run_records()
+            for stat in instance.get_run_step_stats(record.dagster_run.run_id)
+        ]
     return in_execution_order(
         StepTiming(s.step_key, s.start_time, s.end_time)
         for s in stats
