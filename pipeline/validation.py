@@ -168,6 +168,17 @@ def _validate_table(
             """,
             [table.name],
         )
+    # A quarantined row is in rejected_rows, masked; its values as read (an id number typed
+    # into a code column, the offending value of each finding) do not stay in the working
+    # database. Staging reads only the other rows.
+    con.execute(
+        f"""
+        delete from {checked} where line_number in (
+            select line_number from rejected_rows where source_table = ?
+        )
+        """,
+        [table.name],
+    )
     kept = ["line_number", *staged_columns(table), "findings"]
     for column in built_columns(con, checked_table(table.name)):
         if column not in kept:  # id numbers, texts as read, partition hashes

@@ -168,3 +168,17 @@ def test_objections__a_gb18030_summary_leaves_no_copy_behind(folders, batch):
             data = written.read_bytes()
             assert b"SECRETNOTE" not in data, written
             assert "王五".encode("gb18030") not in data and "王五".encode() not in data, written
+
+
+def test_quarantined_values__do_not_stay_in_the_working_database(folders, batch):
+    raw, marts = folders
+    # an id number typed into an objection id: quarantined (masked), and not kept unmasked
+    # in the batch's working database either
+    batch["objections"] = [objection("520102197210024863", "529901", "2020-11-18", "pending")]
+    write_batch(raw, batch)
+    assert main(["run", "--batch", "test-2020"]) == 1
+    [working] = (marts / "_work").glob("*.duckdb")
+    assert b"520102197210024863" not in working.read_bytes()
+    with duckdb.connect(str(working), read_only=True) as con:
+        masked = con.execute("select masked_value from rejected_rows").fetchall()
+    assert masked == [("5201**********4863",)]
