@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -50,16 +51,38 @@ def publish_batch(working: Path, marts_file: Path, batch_id: str, tables: list[s
         return _publish(working, marts_file, batch_id, tables)
 
 
-def _publish(working: Path, marts_file: Path, batch_id: str, tables: list[str]) -> dict:
+@contextmanager
+def _replacing(marts_file: Path) -> Iterator[Path]:
+    """A new marts file's path beside `marts_file` (not yet created); renamed over it, synced,
+    when the block ends without error, else removed. Callers hold the publish lock."""
     # Publishers take turns (publish_lock), so leftovers of a killed publish are stale.
     for stale in marts_file.parent.glob(f".{marts_file.name}.*"):
         stale.unlink(missing_ok=True)
     handle, new_name = tempfile.mkstemp(prefix=f".{marts_file.name}.", dir=marts_file.parent)
     os.close(handle)
     new_file = Path(new_name)
-    new_file.unlink()  # DuckDB creates the file itself
-    snapshot = new_file.with_suffix(".old")
+    new_file.unlink()  # DuckDB, or a copy, creates the file itself
+    try:
+        yield new_file
+        with new_file.open("rb") as written:
+            os.fsync(written.fileno())
+        os.replace(new_file, marts_file)
+    finally:
+        new_file.unlink(missing_ok=True)
+        Path(f"{new_file}.wal").unlink(missing_ok=True)
+
+
+def _publish(working: Path, marts_file: Path, batch_id: str, tables: list[str]) -> dict:
     counts = {}
+    with _replacing(marts_file) as new_file:
+        _build(new_file, working, marts_file, batch_id, tables, counts)
+    return counts
+
+
+def _build(
+    new_file: Path, working: Path, marts_file: Path, batch_id: str, tables: list[str], counts: dict
+) -> None:
+    snapshot = new_file.with_suffix(".old")
     try:
         # The file is created here, so it takes connection_config()'s storage version.
         con = warehouse.connect(new_file)
@@ -98,14 +121,8 @@ def _publish(working: Path, marts_file: Path, batch_id: str, tables: list[str]) 
         build_province_tables(con)
         con.execute("checkpoint")
         con.close()
-        with new_file.open("rb") as written:
-            os.fsync(written.fileno())
-        os.replace(new_file, marts_file)
     finally:
-        new_file.unlink(missing_ok=True)
         snapshot.unlink(missing_ok=True)
-        Path(f"{new_file}.wal").unlink(missing_ok=True)
-    return counts
 
 
 class ProvinceTablesUnbuilt(Exception):
@@ -143,22 +160,10 @@ def publish_province_tables(marts_file: Path) -> dict:
     """
     if not marts_file.exists():
         return {}
-    with publish_lock(marts_file.parent):
-        for stale in marts_file.parent.glob(f".{marts_file.name}.*"):
-            stale.unlink(missing_ok=True)
-        handle, new_name = tempfile.mkstemp(prefix=f".{marts_file.name}.", dir=marts_file.parent)
-        os.close(handle)
-        new_file = Path(new_name)
-        try:
-            # A copy, not the file itself: readers holding the old file keep it whole.
-            shutil.copyfile(marts_file, new_file)
-            with warehouse.connect(new_file) as con:
-                counts = build_province_tables(con)
-                con.execute("checkpoint")
-            with new_file.open("rb") as written:
-                os.fsync(written.fileno())
-            os.replace(new_file, marts_file)
-        finally:
-            new_file.unlink(missing_ok=True)
-            Path(f"{new_file}.wal").unlink(missing_ok=True)
+    with publish_lock(marts_file.parent), _replacing(marts_file) as new_file:
+        # A copy, not the file itself: readers holding the old file keep it whole.
+        shutil.copyfile(marts_file, new_file)
+        with warehouse.connect(new_file) as con:
+            counts = build_province_tables(con)
+            con.execute("checkpoint")
     return counts

@@ -170,6 +170,7 @@ def _workers(count: int, debug: bool, raw: Path, marts: Path) -> Iterator:
 
 
 def _execute(job: str, debug: bool, raw: Path, marts: Path, partition: str | None = None):
+    """One in-process run of a job (on a batch's partition, if given); its result."""
     if not debug:
         warnings.filterwarnings("ignore")
     from pipeline.definitions import defs
@@ -182,6 +183,7 @@ def _execute(job: str, debug: bool, raw: Path, marts: Path, partition: str | Non
             partition_key=partition,
             instance=instance,
             run_config={
+                # The folders reach the definitions as the resource's config.
                 "resources": {"paths": {"config": paths.folders_config()}},
                 "loggers": {"console": {"config": {"log_level": "DEBUG" if debug else "CRITICAL"}}},
             },
@@ -232,26 +234,9 @@ def batch_turn(paths: PovexitPaths, batch_id: str) -> Iterator[None]:
 
 def run_one(batch_id: str, debug: bool, raw: Path, marts: Path) -> Outcome:
     """One run of the `assess_batch` job on the batch's partition, the batch to itself."""
-    if not debug:
-        warnings.filterwarnings("ignore")
-    from pipeline.definitions import defs
-
     paths = PovexitPaths(raw_dir=str(raw), marts_dir=str(marts))
-    level = "DEBUG" if debug else "CRITICAL"
     with batch_turn(paths, batch_id):
-        with _instance() as instance:
-            instance.add_dynamic_partitions("batch", [batch_id])
-            result = defs.resolve_job_def("assess_batch").execute_in_process(
-                partition_key=batch_id,
-                instance=instance,
-                run_config={
-                    # The folders reach the definitions as the resource's config.
-                    "resources": {"paths": {"config": paths.folders_config()}},
-                    "loggers": {"console": {"config": {"log_level": level}}},
-                },
-                raise_on_error=False,
-            )
-            outcome = classify(result)
+        outcome = classify(_execute("assess_batch", debug, raw, marts, partition=batch_id))
         describe(outcome, paths, batch_id)
     return outcome
 
