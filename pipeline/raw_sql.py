@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.schemas.fields import Field
-from pipeline.schemas.values import normalize_sql
+from pipeline.schemas.values import canonical_sql, normalize_sql
 
 SPANS_TABLE = "_raw_record_spans"
 SPANS_DDL = f"""
@@ -284,9 +284,26 @@ def rows_view(name: str) -> str:
     return f"_rows_{name}"
 
 
-def normalised_columns(fields: list[Field]) -> str:
-    """Each loaded field as normalised text (`pipeline.schemas.values`), under its name."""
-    return ",\n    ".join(f"{normalize_sql(fld, _column(fld))} as {_column(fld)}" for fld in fields)
+def normalised_columns(fields: list[Field], canonical: frozenset[str] = frozenset()) -> str:
+    """Each loaded field as normalised text (`pipeline.schemas.values`), under its name; a
+    field of `canonical` is known to hold canonical spellings only (`canonical_columns`), so
+    only an empty value needs turning into null."""
+    return ",\n    ".join(
+        f"nullif({_column(fld)}, '') as {_column(fld)}"
+        if fld.name in canonical
+        else f"{normalize_sql(fld, _column(fld))} as {_column(fld)}"
+        for fld in fields
+    )
+
+
+def canonical_columns_sql(fields: list[Field], relation: str) -> str:
+    """One row: for each field, whether every value of `relation` is spelt canonically
+    (`pipeline.schemas.values.canonical_sql`)."""
+    tests = ",\n    ".join(
+        f"coalesce(bool_and({canonical_sql(fld, _column(fld))}), true) as {_column(fld)}"
+        for fld in fields
+    )
+    return f'select\n    {tests}\nfrom "{relation}"'
 
 
 def view_sql(layout: CsvLayout, name: str) -> str:

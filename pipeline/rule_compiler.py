@@ -32,7 +32,7 @@ from pipeline.schema_rules import (
 )
 from pipeline.schemas.fields import RAW_TABLES, RawTable
 from pipeline.sql_shared import compute_shared_once
-from pipeline.validation_plan import TablePlan, checked_table, staged_columns
+from pipeline.validation_plan import TablePlan, checking_table, staged_columns
 
 
 def _sql(expression: ibis.Table) -> str:
@@ -99,14 +99,14 @@ def table_plan(table: RawTable, accepted: list[str]) -> TablePlan:
     )
     columns = ", ".join(_ident(name) for name in ["line_number", *kept, *hashes])
     check_sql = (
-        f"create or replace table {_ident(checked_table(table.name))} as\n"
+        f"create or replace temp table {_ident(checking_table(table.name))} as\n"
         f"select {columns},\n"
         f"    {_findings_list([rule for rule, _ in row_rules], row_flags)} as findings\n"
         f"from (\n{_sql(flagged)}\n) as flagged"
     )
     checked = ibis.table(
         {"line_number": "int64", **typed.select(*kept, **hashes).schema()},
-        name=checked_table(table.name),
+        name=checking_table(table.name),
     )
     hash_columns = {
         rebased(window, typed, checked): name for window, name in zip(windows, hashes, strict=True)

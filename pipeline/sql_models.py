@@ -15,6 +15,8 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from pipeline.warehouse import relation_kind
+
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 
@@ -91,8 +93,19 @@ def build_order(models: dict[str, SqlModel]) -> list[str]:
     return list(graphlib.TopologicalSorter(graph).static_order())
 
 
+# Staging models are views: each selects the typed columns of the accepted rows from the table
+# validation stores once (`_checked_<base>`), and a copy would write millions of rows to the
+# database file a second time. Marts are tables: several models read them, and publish copies
+# them.
+VIEW_LAYERS = frozenset({"staging"})
+
+
 def materialize(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
-    """(Re)build the model's table from its query; returns its row count."""
+    """(Re)build the model's view or table from its query; returns its row count."""
     body = model.sql.strip().rstrip(";")
-    con.execute(f'create or replace table "{model.name}" as {body}')
+    kind = "view" if model.layer in VIEW_LAYERS else "table"
+    existing = relation_kind(con, model.name)
+    if existing and existing != kind:  # built the other way by an older version
+        con.execute(f'drop {existing} "{model.name}"')
+    con.execute(f'create or replace {kind} "{model.name}" as {body}')
     return con.execute(f'select count(*) from "{model.name}"').fetchone()[0]

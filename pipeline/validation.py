@@ -7,15 +7,17 @@ sqlglot versions: a run with the cache warm needs neither ibis nor pandera.
 
 For each raw table, in SPEC order:
 
-1. the check query reads the raw table once and fills `_checked_<table>`: each row's findings
-   of the row rules, and its typed values (staging reads them from there: the text is parsed
-   once, and a value the validator accepted is the value staging stores);
+1. the check query reads the raw table once into a temp table (`_checking_<table>`, in
+   memory, never in the database file): each row's findings of the row rules, its typed values
+   and the texts as read that findings show;
 2. those findings and the findings of the rules comparing rows (uniqueness) become rows of
    `rejected_rows`, with the source file, the line number and the value as `pipeline.privacy`
    allows it to be shown (an id number is masked in whatever column it was typed), followed by
    the rows ingestion set aside for their field count;
-3. what remains are the accepted rows, kept as `_accepted_<table>` with the columns that the
-   cross-table rules of the later tables read: a member of a quarantined household is
+3. what remains are the accepted rows. Their typed values are stored once, as
+   `_checked_<table>`, which staging reads (the text is parsed once, and a value the validator
+   accepted is the value staging stores); the columns that the cross-table rules of the later
+   tables read are kept as `_accepted_<table>`: a member of a quarantined household is
    quarantined too, instead of being counted in a county with no household.
 
 Nothing is copied out of the database.
@@ -32,13 +34,14 @@ import duckdb
 
 from pipeline import sql_cache
 from pipeline.ingest import check_sources_unchanged
-from pipeline.raw_sql import normalised_columns, rows_view
+from pipeline.raw_sql import canonical_columns_sql, normalised_columns, rows_view
 from pipeline.schemas.fields import RAW_TABLES, RawTable
 from pipeline.schemas.registry import REJECTED_ROWS, ddl
 from pipeline.validation_plan import (
     TablePlan,
     accepted_table,
     checked_table,
+    checking_table,
     numbered_table,
     staged_columns,
 )
@@ -105,7 +108,12 @@ def number_rows(con: duckdb.DuckDBPyConnection, table: RawTable) -> str:
     as_read = rows_view(table.asset)
     if relation_kind(con, as_read):
         con.execute(f'create or replace temp table "{copy}" as select * from "{as_read}"')
-        rows = f"rowid + 2 as line_number, {normalised_columns(table.loaded_fields)}"
+        # Trimming every value costs more than all the rules; a column of a real export is
+        # nearly always spelt canonically already, which one cheap pass over the copy shows.
+        fields = table.loaded_fields
+        clean = con.execute(canonical_columns_sql(fields, copy)).fetchone()
+        canonical = frozenset(fld.name for fld, ok in zip(fields, clean, strict=True) if ok)
+        rows = f"rowid + 2 as line_number, {normalised_columns(fields, canonical)}"
     else:
         con.execute(f'create or replace temp table "{copy}" as select * from "{table.asset}"')
         rows = "*"
@@ -121,7 +129,7 @@ def _validate_table(
     ).fetchone()[0]
     personal = [field.name for field in table.fields if field.pii] or [""]
     personal_columns = ", ".join(f"'{name}'" for name in personal)
-    checked = f'"{checked_table(table.name)}"'
+    checking = f'"{checking_table(table.name)}"'
     copy = number_rows(con, table)
     con.execute(plan.check_sql)
     con.execute(f'drop view "{numbered_table(table.name)}"')
@@ -138,7 +146,7 @@ def _validate_table(
         select ?, ?, ?, line_number, finding."column", finding.rule,
             povexit_mask(finding.value, finding."column" in ({personal_columns}))
         from (
-            select line_number, unnest(findings) as finding from {checked}
+            select line_number, unnest(findings) as finding from {checking}
             where findings is not null
             {group_findings}
         )
@@ -155,45 +163,33 @@ def _validate_table(
         """,
         [batch_id, table.name],
     )
+    accepted_rows = f"""
+        from {checking}
+        anti join (
+            select line_number from rejected_rows where source_table = '{table.name}'
+        ) as rejected using (line_number)
+    """
     if plan.accepted_columns:
         columns = ", ".join(f'"{name}"' for name in ["line_number", *plan.accepted_columns])
         con.execute(
-            f"""
-            create or replace temp table "{accepted_table(table.name)}" as
-            select {columns}
-            from {checked}
-            anti join (
-                select line_number from rejected_rows where source_table = ?
-            ) as rejected using (line_number)
-            """,
-            [table.name],
+            f'create or replace temp table "{accepted_table(table.name)}" as '
+            f"select {columns} {accepted_rows}"
         )
-    # A quarantined row is in rejected_rows, masked; its values as read (an id number typed
-    # into a code column, the offending value of each finding) do not stay in the working
-    # database. Staging reads only the other rows.
-    con.execute(
-        f"""
-        delete from {checked} where line_number in (
-            select line_number from rejected_rows where source_table = ?
+    # Only the accepted rows' typed values reach the database file: a quarantined row is in
+    # rejected_rows, masked, and its values as read (an id number typed into a code column,
+    # the offending value of each finding) are never written there.
+    # Stored in no particular order: every row has its line number, and keeping the copy's
+    # order would make DuckDB recompress the whole table when the file is checkpointed.
+    columns = ", ".join(f'"{name}"' for name in ["line_number", *staged_columns(table)])
+    con.execute("set preserve_insertion_order = false")
+    try:
+        con.execute(
+            f'create or replace table "{checked_table(table.name)}" as '
+            f"select {columns} {accepted_rows}"
         )
-        """,
-        [table.name],
-    )
-    kept = ["line_number", *staged_columns(table), "findings"]
-    for column in built_columns(con, checked_table(table.name)):
-        if column not in kept:  # id numbers, texts as read, partition hashes
-            con.execute(f'alter table {checked} drop column "{column}"')
-
-
-def built_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [
-        name
-        for (name,) in con.execute(
-            "select column_name from duckdb_columns() where table_name = ? "
-            "and not internal order by column_index",
-            [table],
-        ).fetchall()
-    ]
+    finally:
+        con.execute("reset preserve_insertion_order")
+    con.execute(f"drop table {checking}")
 
 
 def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:

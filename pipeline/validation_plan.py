@@ -20,11 +20,18 @@ def numbered_table(table: str) -> str:
     return f"_numbered_{table}"
 
 
+def checking_table(table: str) -> str:
+    """The temp table a check query fills: every row, its typed values, the texts as read
+    that findings show, and its findings. It lives in memory (spilling past the memory
+    limit) and never in the database file: a quarantined row's values as read are not
+    written there, and writing millions of rows of text to disk costs more than the check."""
+    return f"_checking_{table}"
+
+
 def checked_table(table: str) -> str:
-    """The table a check query fills: every row, its findings and its typed values. Once the
-    table is validated it keeps only its findings and the columns staging reads
-    (`staged_columns`): staging selects the accepted rows from it instead of parsing the raw
-    text a second time."""
+    """The table validation stores for staging: the accepted rows, with the typed columns
+    staging reads (`staged_columns`). Staging selects from it instead of parsing the raw text
+    a second time; the typed values are stored once."""
     return f"_checked_{table}"
 
 
@@ -49,9 +56,9 @@ def accepted_table(table: str) -> str:
 @dataclass(frozen=True)
 class TablePlan:
     table: str
-    # Creates `checked_table(table)` from the raw table: the one read of the raw rows.
+    # Creates `checking_table(table)` from the raw table: the one read of the raw rows.
     check_sql: str
-    # (line_number, findings) of the rules comparing rows, over the checked table; or None.
+    # (line_number, findings) of the rules comparing rows, over the checking table; or None.
     group_findings_sql: str | None
     # The columns of the accepted rows that cross-table rules of later tables read.
     accepted_columns: tuple[str, ...]

@@ -60,7 +60,7 @@ def connection_config() -> dict[str, str]:
     keeps that format until it is deleted (the next run of its batch creates it anew).
     """
     return {
-        "memory_limit": os.environ.get("POVEXIT_DUCKDB_MEMORY_LIMIT", "2GB"),
+        "memory_limit": os.environ.get("POVEXIT_DUCKDB_MEMORY_LIMIT", "1.5GB"),
         "storage_compatibility_version": READABLE_SINCE,
     }
 

@@ -110,24 +110,17 @@ def staging_table(raw: RawTable) -> Table:
     )
 
 
-FINDINGS = Column(
-    "findings",
-    'struct("column" varchar, "rule" varchar, "value" varchar)[]',
-    "发现",
-    "the row's findings of the rules that read one row (null: none); the quarantine has all",
-)
-
-
 def checked_table(raw: RawTable) -> Table:
-    """Every raw row's values as validation parsed them, with its findings: what staging reads
-    (`pipeline.validation`). Written by the quarantine's asset, not an asset of its own."""
+    """The accepted rows of a raw table with their values as validation parsed them: what
+    staging reads (`pipeline.validation`). Written by the quarantine's asset, not an asset of
+    its own."""
     staged = staging_table(raw)
     return Table(
         name=validation_checked_table(raw.name),
         layer="validation",
         grain=("line_number",),
-        description=f"Every row of {raw.name} typed by validation, with its findings.",
-        columns=(*staged.columns, FINDINGS),
+        description=f"The accepted rows of {raw.name}, typed by validation.",
+        columns=staged.columns,
     )
 
 

@@ -2,20 +2,10 @@
 -- codes, region, rural population (the incidence denominator) and exit status.
 with
 
-source as (
-    select * from _checked_counties
-),
-
-rejected as (
-    select distinct line_number
-    from rejected_rows
-    where source_table = 'counties'
-),
-
+-- the rows that passed every rule, as validation typed them (pipeline/validation.py keeps
+-- only those; a quarantined row is in rejected_rows)
 accepted as (
-    select source.*
-    from source
-    anti join rejected using (line_number)
+    select * from _checked_counties
 ),
 
 -- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them; validation

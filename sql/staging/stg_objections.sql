@@ -2,20 +2,10 @@
 -- every rule, typed. The free-text summary is personal data and never read, so it is not here.
 with
 
-source as (
-    select * from _checked_objections
-),
-
-rejected as (
-    select distinct line_number
-    from rejected_rows
-    where source_table = 'objections'
-),
-
+-- the rows that passed every rule, as validation typed them (pipeline/validation.py keeps
+-- only those; a quarantined row is in rejected_rows)
 accepted as (
-    select source.*
-    from source
-    anti join rejected using (line_number)
+    select * from _checked_objections
 ),
 
 -- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them

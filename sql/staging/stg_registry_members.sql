@@ -2,20 +2,10 @@
 -- typed. Names and id numbers stay behind in the raw table: a person counts, nothing more.
 with
 
-source as (
-    select * from _checked_registry_members
-),
-
-rejected as (
-    select distinct line_number
-    from rejected_rows
-    where source_table = 'registry_members'
-),
-
+-- the rows that passed every rule, as validation typed them (pipeline/validation.py keeps
+-- only those; a quarantined row is in rejected_rows)
 accepted as (
-    select source.*
-    from source
-    anti join rejected using (line_number)
+    select * from _checked_registry_members
 ),
 
 -- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them; validation

@@ -3,20 +3,10 @@
 -- the household's acceptance of the exit.
 with
 
-source as (
-    select * from _checked_survey_households
-),
-
-rejected as (
-    select distinct line_number
-    from rejected_rows
-    where source_table = 'survey_households'
-),
-
+-- the rows that passed every rule, as validation typed them (pipeline/validation.py keeps
+-- only those; a quarantined row is in rejected_rows)
 accepted as (
-    select source.*
-    from source
-    anti join rejected using (line_number)
+    select * from _checked_survey_households
 ),
 
 -- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them; validation

@@ -4,12 +4,16 @@ other file (copied from the numbered relation)."""
 
 from __future__ import annotations
 
+import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline import warehouse
 from pipeline.ingest import ingest
 from pipeline.raw_sql import rows_view
 from pipeline.schemas.fields import REGISTRY_MEMBERS
+from pipeline.schemas.values import canonical_sql, normalize_sql
 from pipeline.validation import number_rows
 from pipeline.validation_plan import numbered_table
 
@@ -68,3 +72,43 @@ def test_a_file_that_changed_form__leaves_no_stale_rows_view(tmp_path):
         f'select line_number from "{numbered_table(REGISTRY_MEMBERS.name)}" order by 1'
     ).fetchall()
     assert lines == [(2,), (4,)]
+
+
+CANONICAL_ROW = "5201021012010000{n:02d},{n},张三,520102197210024863,head,F,1972-10-02"
+
+
+@pytest.mark.parametrize(
+    "odd_value",
+    [None, " head", "head ", "Head", "户主", "HEAD", "head\u3000", "\u00a0head"],
+)
+def test_lines_all_rows__a_column_spelt_otherwise_anywhere_is_normalised(tmp_path, odd_value):
+    # Columns spelt canonically throughout take the cheap path (`canonical_columns_sql`); one
+    # value spelt otherwise, on the last line, sends its column through the full normalisation.
+    lines = [CANONICAL_ROW.format(n=n) for n in range(1, 40)]
+    if odd_value is not None:
+        lines.append(CANONICAL_ROW.format(n=40).replace(",head,", f",{odd_value},"))
+    numbered, raw, as_read = numbered_and_raw(tmp_path, lines)
+    assert as_read
+    assert numbered == raw
+    assert {row[4] for row in numbered} == {"head"}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    field=st.sampled_from(REGISTRY_MEMBERS.loaded_fields),
+    value=st.one_of(
+        st.none(),
+        st.text(alphabet=st.sampled_from(list("ab Mh0-1.9０－　\u00a0\t户主男eadF")), max_size=6),
+        st.sampled_from(["head", "M", "F", "spouse", " M", "m", "男", "１"]),
+    ),
+)
+def test_canonical_test__holds_only_where_normalising_changes_nothing(field, value):
+    column = '"v"'
+    with duckdb.connect() as con:
+        canonical, normalised, plain = con.execute(
+            f"select {canonical_sql(field, column)}, {normalize_sql(field, column)}, "
+            f"nullif({column}, '') from (select ?::varchar as v)",
+            [value],
+        ).fetchone()
+    if canonical:
+        assert normalised == plain
