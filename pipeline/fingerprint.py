@@ -2,11 +2,17 @@
 
 A batch has changed when its bytes have, whatever the files' modification times say; the marts
 are stale when either fingerprint differs from the one recorded when they were published.
+Hashing a whole batch takes a second or more, so `povexit run` starts it in the background
+(`prefetch_batch_fingerprint`) and the publish step takes the answer, kept while no file's size,
+times or inode have changed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import threading
+import time
 from functools import cache
 from pathlib import Path
 
@@ -42,10 +48,50 @@ def batch_fingerprint(folder: Path) -> str | None:
     for table in RAW_TABLES:
         if not table.optional and not any(f"{table.name}{suffix}" in names for suffix in SUFFIXES):
             return None
+    with _HASHING:  # a second caller waits for the answer instead of hashing again
+        return _remembered_digest(folder, files)
+
+
+# One folder hashed at a time; the last answer per folder, with the stamps of its files.
+_HASHING = threading.Lock()
+_DIGESTS: dict[Path, tuple[tuple, str]] = {}
+# File times are coarse (a jiffy, or seconds on some file systems): a file written this
+# recently could change again without its stamp changing, so such an answer is not kept.
+SETTLED_NS = 2_000_000_000
+
+
+def _stamp(path: Path) -> tuple:
+    info = path.stat()
+    return (path.name, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def _remembered_digest(folder: Path, files: list[Path]) -> str:
+    started = time.time_ns()
+    stamps = tuple(_stamp(path) for path in files)
+    remembered = _DIGESTS.get(folder)
+    if remembered and remembered[0] == stamps:
+        return remembered[1]
     digest = hashlib.blake2b(digest_size=16)
     for path in files:
         _digest_file(digest, path)
-    return digest.hexdigest()
+    answer = digest.hexdigest()
+    if all(max(stamp[2], stamp[3]) < started - SETTLED_NS for stamp in stamps):
+        _DIGESTS[folder] = (stamps, answer)
+    return answer
+
+
+def prefetch_batch_fingerprint(folder: Path) -> None:
+    """Start hashing the folder in a background thread (reading and hashing release the GIL):
+    a later `batch_fingerprint` of it waits for that answer instead of hashing again."""
+    thread = threading.Thread(target=_prefetch, args=(folder,), name="batch-fingerprint")
+    thread.daemon = True  # nothing waits for it at exit: an unfinished hash is only a loss of time
+    thread.start()
+
+
+def _prefetch(folder: Path) -> None:
+    # A file that went missing meanwhile is the run's to report, not this thread's.
+    with contextlib.suppress(OSError):
+        batch_fingerprint(folder)
 
 
 @cache

@@ -11,6 +11,7 @@ and quarantined, where to look next) is read while the lock is still held, so it
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -33,6 +34,7 @@ from pipeline.errors import (
     EXIT_PUBLISHED,
     InputError,
 )
+from pipeline.fingerprint import prefetch_batch_fingerprint
 from pipeline.ingest import open_table
 from pipeline.manifest import read_manifest
 from pipeline.report import verdict_summary
@@ -96,12 +98,13 @@ def classify(result: dg.ExecuteInProcessResult) -> Outcome:
     return Outcome(EXIT_INTERNAL, "the run failed (rerun with --debug)")
 
 
+def _records_runs() -> bool:
+    """Whether runs go to a persistent Dagster instance (the UI shows them) or vanish."""
+    return bool(os.environ.get("DAGSTER_HOME"))
+
+
 def _instance() -> dg.DagsterInstance:
-    return (
-        dg.DagsterInstance.get()
-        if os.environ.get("DAGSTER_HOME")
-        else (dg.DagsterInstance.ephemeral())
-    )
+    return dg.DagsterInstance.get() if _records_runs() else dg.DagsterInstance.ephemeral()
 
 
 def run_batches(raw: Path, marts: Path, batch_ids: list[str] | None, debug: bool = False) -> int:
@@ -127,11 +130,13 @@ def run_batches(raw: Path, marts: Path, batch_ids: list[str] | None, debug: bool
         if not published:
             return code
         # The province tables, then the briefs, whose history reads them: after every batch
-        # of this run has published, so no brief misses a round published beside it.
-        [province] = each(run_province, ["province"])
-        if province.code != EXIT_PUBLISHED:
-            _say([f"error: province tables: {province.message}"], sys.stderr)
-            return max(code, province.code)
+        # of this run has published, so no brief misses a round published beside it. Each
+        # publish rebuilt the tables already, in the same marts file (pipeline.publish); their
+        # own run only records them as Dagster assets, which an ephemeral instance forgets.
+        if _records_runs():
+            province = _record_province(each)
+            if province != EXIT_PUBLISHED:
+                return max(code, province)
         if not settings.briefs_wanted():
             return code
         for batch_id, brief in zip(published, each(run_brief, published), strict=True):
@@ -140,6 +145,14 @@ def run_batches(raw: Path, marts: Path, batch_ids: list[str] | None, debug: bool
                 _say([f"error: {batch_id}: brief not written: {brief.message}"], sys.stderr)
                 code = max(code, brief.code)
     return code
+
+
+def _record_province(each) -> int:
+    """The `province_marts` run's exit code; its failure said on stderr."""
+    [province] = each(run_province, ["province"])
+    if province.code != EXIT_PUBLISHED:
+        _say([f"error: province tables: {province.message}"], sys.stderr)
+    return province.code
 
 
 @contextmanager
@@ -153,7 +166,7 @@ def _workers(count: int, debug: bool, raw: Path, marts: Path) -> Iterator:
     if count == 1:
         yield lambda function, items: [function(item, debug, raw, marts) for item in items]
         return
-    if os.environ.get("DAGSTER_HOME"):
+    if _records_runs():
         # A new instance's storage is created on first use; workers starting together on
         # an empty DAGSTER_HOME would each create it, and all but one fail.
         with _instance():
@@ -177,6 +190,10 @@ def _execute(job: str, debug: bool, raw: Path, marts: Path, partition: str | Non
 
     paths = PovexitPaths(raw_dir=str(raw), marts_dir=str(marts))
     with _instance() as instance:
+        # The command turned collection off for the imports (`pipeline.cli.entry`): what
+        # they loaded stays for the process's life, so later collections need not scan it.
+        gc.freeze()
+        gc.enable()
         if partition is not None:
             instance.add_dynamic_partitions("batch", [partition])
         return defs.resolve_job_def(job).execute_in_process(
@@ -235,6 +252,9 @@ def batch_turn(paths: PovexitPaths, batch_id: str) -> Iterator[None]:
 def run_one(batch_id: str, debug: bool, raw: Path, marts: Path) -> Outcome:
     """One run of the `assess_batch` job on the batch's partition, the batch to itself."""
     paths = PovexitPaths(raw_dir=str(raw), marts_dir=str(marts))
+    # The publish step records the input's fingerprint, seconds of hashing for a large batch:
+    # started now, it is ready by then (the job runs in this process).
+    prefetch_batch_fingerprint(paths.batch_dir(batch_id))
     with batch_turn(paths, batch_id):
         outcome = classify(_execute("assess_batch", debug, raw, marts, partition=batch_id))
         describe(outcome, paths, batch_id)

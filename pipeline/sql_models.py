@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import graphlib
 from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
-import sqlglot
-from sqlglot import exp
 
+from pipeline import sql_cache
 from pipeline.warehouse import relation_kind
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
@@ -44,11 +45,38 @@ def leading_comment(sql: str) -> str:
 
 
 def referenced_tables(sql: str) -> frozenset[str]:
-    """Tables a query reads: every table reference that is not one of its own CTEs."""
-    tree = sqlglot.parse_one(sql, dialect="duckdb")
+    """Tables a query reads: every table reference that is not one of its own CTEs.
+
+    Parsing every model costs every process a fraction of a second, and the answer depends
+    only on the SQL and the parser, so it is cached on disk under a hash of both.
+    """
+    key = sql_cache.fingerprint(sql, f"sqlglot=={_sqlglot_version()}", READ_TABLES_VERSION)
+    return sql_cache.cached("tables", key, lambda: _read_tables(sql), _decode_tables)
+
+
+# Bumped when `_read_tables` answers differently for the same SQL: older cache entries no
+# longer match.
+READ_TABLES_VERSION = "1"
+
+
+@cache
+def _sqlglot_version() -> str:
+    return version("sqlglot")  # not imported: a warm cache needs no parser
+
+
+def _read_tables(sql: str) -> list[str]:
+    from sqlglot import exp, parse_one
+
+    tree = parse_one(sql, dialect="duckdb")
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     tables = {table.name for table in tree.find_all(exp.Table) if table.name}
-    return frozenset(tables - ctes)
+    return sorted(tables - ctes)
+
+
+def _decode_tables(stored: list) -> frozenset[str]:
+    if not isinstance(stored, list) or not all(isinstance(name, str) for name in stored):
+        raise TypeError("not a list of table names")
+    return frozenset(stored)
 
 
 def load_model(path: Path) -> SqlModel:

@@ -3,6 +3,8 @@ a batch under any id, and manifest faults that are the user's (exit 2, never 3).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from importlib.metadata import version
 
 import duckdb
@@ -16,6 +18,20 @@ from tests.batch_builder import write_batch
 def test_version__prints_the_installed_version(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == f"povexit {version('povexit')}\n"
+
+
+@pytest.mark.slow  # a whole pipeline run
+def test_command__exits_with_main_s_code_and_its_whole_output(folders, batch):
+    # The command skips the interpreter's teardown (`cli.entry`): the exit code and every line
+    # printed before it must still come through.
+    write_batch(folders[0], batch)
+    command = [sys.executable, "-m", "pipeline.cli"]
+    done = subprocess.run([*command, "run"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.rstrip().splitlines()[-1].startswith("findings:")
+    done = subprocess.run(
+        [*command, "run", "--batch", "Bad_Id"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2 and done.stderr.startswith("error: invalid batch id 'Bad_Id'")
 
 
 def _fail(args):

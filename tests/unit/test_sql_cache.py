@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import lineage, rule_compiler, sql_cache, validation
+from pipeline import lineage, rule_compiler, sql_cache, sql_models, validation
 from pipeline.validation_plan import TablePlan
 
 
@@ -177,6 +177,25 @@ def test_column_lineage__another_schema_is_another_entry(cache_dir):
     wider = {**SCHEMA, "stg_a": {**SCHEMA["stg_a"], "z": "DATE"}}
     assert list(lineage.column_lineage("select * from stg_a", wider)) == ["id", "x", "z"]
     assert len(list(cache_dir.glob("lineage-*.json"))) == 2
+
+
+# --- a model's dependencies -------------------------------------------------------------
+
+WITH_CTE = "with recent as (select * from stg_a) select * from recent join stg_b using (id)"
+
+
+def test_referenced_tables__cached_answer_equals_a_fresh_one(cache_dir):
+    assert sql_models.referenced_tables(WITH_CTE) == {"stg_a", "stg_b"}
+    assert sql_models.referenced_tables(WITH_CTE) == {"stg_a", "stg_b"}
+    assert len(list(cache_dir.glob("tables-*.json"))) == 1
+
+
+def test_referenced_tables__a_stored_value_of_the_wrong_shape_is_parsed_again(cache_dir):
+    sql_models.referenced_tables(WITH_CTE)
+    [path] = cache_dir.glob("tables-*.json")
+    document = json.loads(path.read_text())
+    path.write_text(json.dumps({**document, "value": {"stg_a": 1}}))
+    assert sql_models.referenced_tables(WITH_CTE) == {"stg_a", "stg_b"}
 
 
 def test_plans_key__covers_every_module_the_compiler_imports():

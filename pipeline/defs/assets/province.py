@@ -2,8 +2,8 @@
 from the marts every batch published. Unpartitioned, downstream of every batch's publish.
 
 A batch's publish already rebuilds them in the same file (pipeline/publish.py), so a reader
-never sees them disagree with the batches; this asset rebuilds them on their own (after a run,
-or from the UI) and records them in the lineage."""
+never sees them disagree with the batches; this asset rebuilds them on their own (after a run
+on a persistent instance, or from the UI) and records them in the lineage."""
 
 import dagster as dg
 
