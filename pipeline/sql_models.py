@@ -1,8 +1,9 @@
 """The SQL models under `sql/`: one `SELECT` per file, read and ordered here.
 
 A model's name is its file stem; it becomes the DuckDB table (a view, for staging) of that name
-and the Dagster asset of that key. Its dependencies are the tables its SQL reads (found with sqlglot, CTE names
-subtracted), never a hand-written list. Its description is the file's leading comment.
+and the Dagster asset of that key. Its dependencies are the tables its SQL reads (found with
+sqlglot, CTE names subtracted), never a hand-written list. Its description is the file's leading
+comment.
 """
 
 from __future__ import annotations

@@ -202,7 +202,7 @@ def test_quarantined_values__no_bytes_of_them_in_the_working_database(
     assert b"520102197210024863" not in working.read_bytes()
     with duckdb.connect(str(working), read_only=True) as con:
         shown = con.execute(
-            "select masked_value from rejected_rows where source_table = ? and \"column\" = ?",
+            'select masked_value from rejected_rows where source_table = ? and "column" = ?',
             [table, column],
         ).fetchall()
     assert ("5201**********4863",) in shown

@@ -10,7 +10,8 @@ from pipeline.contracts import table_problems
 from pipeline.schemas.fields import RAW_TABLES
 from pipeline.schemas.names import layer_name
 from pipeline.schemas.registry import PUBLISHED_TABLES, TABLES, comment_statements, ddl
-from pipeline.sql_models import load_models
+from pipeline.sql_models import load_models, materialize
+from pipeline.warehouse import relation_kind
 from tests.conftest import validate
 from tests.unit.sql.mart_batch import MANIFEST, build_marts
 
@@ -122,3 +123,27 @@ def test_validation__writes_the_checked_tables_the_registry_describes(tmp_path, 
         assert table_problems(con, TABLES[f"_checked_{raw.name}"]) == [], raw.name
         personal = {field.name for field in raw.fields if field.pii}
         assert not personal & set(TABLES[f"_checked_{raw.name}"].column_names)
+
+
+def test_staging__views_over_the_checked_tables_even_where_an_older_run_left_tables(
+    tmp_path, batch
+):
+    batch["registry_members"][1]["sex"] = "X"  # one quarantined member
+    con = validate(tmp_path, batch)
+    models = load_models()
+    staging = [model for model in models.values() if model.layer == "staging"]
+    # a working database from before staging became views holds stg_ tables
+    con.execute('create table "stg_counties" as select 1 as stale')
+    for model in staging:
+        rows = materialize(con, model)
+        assert relation_kind(con, model.name) == "view", model.name
+        assert rows == con.execute(f'select count(*) from "{model.name}"').fetchone()[0]
+        assert table_problems(con, TABLES[model.name]) == [], model.name
+    # the accepted rows only: a rejected line is in no staging view
+    rejected = con.execute("select source_table, line_number from rejected_rows").fetchall()
+    assert ("registry_members", 3) in rejected
+    for source_table, line in rejected:
+        view = layer_name(source_table, "staging")
+        assert not con.execute(
+            f'select count(*) from "{view}" where line_number = ?', [line]
+        ).fetchone()[0]
