@@ -144,8 +144,9 @@ def _exit_now(code: int) -> None:
     multiprocessing's finalizers) have run, skipping the tear-down of every loaded module
     (over half a second after a run): by now every connection and lock has been released."""
     for stream in (sys.stdout, sys.stderr):
-        # A reader that has gone (`povexit run | head`) is no error: the work is done.
-        with contextlib.suppress(OSError, ValueError):
+        # A reader that has gone (`povexit run | head`), or a stream closed before the command
+        # started (`>&-`: Python sets it to None), is no error: the work is done.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
     atexit._run_exitfuncs()
     os._exit(code)

@@ -12,6 +12,7 @@ test_brief_browser.py opens it in Chromium and looks).
 from __future__ import annotations
 
 import math
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -832,6 +833,7 @@ def _svg(svg: str | None) -> Markup | None:
     return None if svg is None else Markup(svg)
 
 
+@cache  # compiling the page's template takes a fifth of a second; both languages share it
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),

@@ -3,6 +3,7 @@ a batch under any id, and manifest faults that are the user's (exit 2, never 3).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from importlib.metadata import version
@@ -32,6 +33,26 @@ def test_command__exits_with_main_s_code_and_its_whole_output(folders, batch):
         [*command, "run", "--batch", "Bad_Id"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 2 and done.stderr.startswith("error: invalid batch id 'Bad_Id'")
+
+
+@pytest.mark.parametrize("closed", [1, 2])
+def test_command__a_closed_output_stream_changes_no_exit_code(closed):
+    # `povexit ... >&-` or `2>&-`: Python sets that stream to None; the exit is still main's.
+    command = [sys.executable, "-m", "pipeline.cli"]
+
+    def close_it():
+        os.close(closed)
+
+    done = subprocess.run([*command, "--version"], preexec_fn=close_it, capture_output=False)
+    assert done.returncode == 0
+    done = subprocess.run(
+        [*command, "run", "--batch", "Bad_Id"],
+        preexec_fn=close_it,
+        stdout=subprocess.DEVNULL if closed == 2 else None,
+        stderr=subprocess.DEVNULL if closed == 1 else None,
+        check=False,
+    )
+    assert done.returncode == 2
 
 
 def _fail(args):
