@@ -248,12 +248,26 @@ def check_sources_unchanged(con: duckdb.DuckDBPyConnection) -> None:
     Raises:
         InputError: naming the first file that changed (or is gone).
     """
+    check_unchanged(_stamps_read(con, "files_read"))
+
+
+def input_stamps(con: duckdb.DuckDBPyConnection) -> list[FileStamp]:
+    """The batch's own files as the raw step found them (not its scratch copies, which
+    validation removes)."""
+    return _stamps_read(con, "files_read[1:1]")
+
+
+def _stamps_read(con: duckdb.DuckDBPyConnection, files: str) -> list[FileStamp]:
     try:
-        rows = con.execute("select files_read from _ingest_reports order by source_table")
-        stamps = [FileStamp(**stamp) for (files,) in rows.fetchall() for stamp in files]
+        rows = con.execute(f"select {files} from _ingest_reports order by source_table")
+        return [FileStamp(**stamp) for (stamps,) in rows.fetchall() for stamp in stamps]
     except (duckdb.CatalogException, duckdb.BinderException):
         # Nothing read yet, or reports of an earlier version, whose raw relations were tables.
-        return
+        return []
+
+
+def check_unchanged(stamps: list[FileStamp]) -> None:
+    """Raise InputError naming the first file whose stamp is not `stamps`' (or that is gone)."""
     for stamp in stamps:
         if file_stamp(Path(stamp.path)) != stamp:
             raise InputError(f"{stamp.path}: changed during the run; run the batch again")

@@ -250,3 +250,23 @@ def test_run__flags_reach_the_definitions_as_resource_config(tmp_path, batch, mo
     assert (marts / "exit_assessment.duckdb").is_file()
     assert not (tmp_path / "elsewhere-marts").exists()
     assert os.environ["POVEXIT_MARTS_DIR"] == str(tmp_path / "elsewhere-marts")
+
+
+def test_run__a_file_edited_after_validation_publishes_nothing(folders, batch, monkeypatch, capsys):
+    raw, marts = folders
+    write_batch(raw, batch)
+    from pipeline.defs.assets import publish
+    from pipeline.fingerprint import batch_fingerprint
+
+    def edit_then_hash(folder):
+        # an office re-saves a file while the run is publishing: the fingerprint would be of
+        # bytes the marts never saw
+        survey = folder / "survey_households.csv"
+        survey.write_text(survey.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        return batch_fingerprint(folder)
+
+    monkeypatch.setattr(publish, "batch_fingerprint", edit_then_hash)
+    assert main(["run", "--batch", "test-2020"]) == 2
+    err = capsys.readouterr().err
+    assert "survey_households.csv: changed during the run; run the batch again" in err
+    assert not (marts / "exit_assessment.duckdb").exists()

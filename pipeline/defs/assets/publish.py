@@ -5,6 +5,7 @@ import dagster as dg
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
 from pipeline.fingerprint import batch_fingerprint, code_fingerprint
+from pipeline.ingest import check_unchanged, input_stamps
 from pipeline.publish import publish_batch
 from pipeline.schemas.registry import PUBLISHED_TABLES
 from pipeline.settings import marts_path
@@ -24,6 +25,15 @@ from pipeline.settings import marts_path
 )
 def exit_assessment(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.MaterializeResult:
     batch_id = context.partition_key
+    # What the nightly schedule compares with to find stale batches: the fingerprint of the
+    # files this run read. A file changed since the raw step would be recorded as assessed
+    # while the marts hold what it said before, so the files must be unchanged before and
+    # after they are hashed, or nothing is published.
+    with paths.warehouse(batch_id) as con:
+        inputs = input_stamps(con)
+    check_unchanged(inputs)
+    input_fingerprint = batch_fingerprint(paths.batch_dir(batch_id)) or ""
+    check_unchanged(inputs)
     # Publishing attaches the working database: it waits its turn like every step that opens
     # it, or another run's step holding the file would make DuckDB refuse the attach.
     with paths.warehouse_lock(batch_id):
@@ -33,8 +43,7 @@ def exit_assessment(context: dg.AssetExecutionContext, paths: PovexitPaths) -> d
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(marts_path(paths.marts))),
-            # What the nightly schedule compares with to find stale batches.
-            "input_fingerprint": batch_fingerprint(paths.batch_dir(batch_id)) or "",
+            "input_fingerprint": input_fingerprint,
             "code_fingerprint": code_fingerprint(),
             **{f"rows_{table}": count for table, count in counts.items()},
         }
