@@ -153,7 +153,7 @@ def ingest(
     before = file_stamp(path)
     scratch_dir.mkdir(parents=True, exist_ok=True)
     if path.name.endswith(".xlsx"):
-        report = _ingest_sheet(con, path, table)
+        report = _ingest_sheet(con, path, table, scratch_dir / f"{table.name}.parquet")
     else:
         report = _ingest_csv(con, path, table, scratch_dir / f"{table.name}.csv")
     if before is None or file_stamp(path) != before:
@@ -209,25 +209,40 @@ def _csv_view(
     return report
 
 
-def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, table: RawTable) -> IngestReport:
-    """A workbook's first sheet, copied into table `table.asset` block by block."""
+def _ingest_sheet(
+    con: duckdb.DuckDBPyConnection, path: Path, table: RawTable, copy_path: Path
+) -> IngestReport:
+    """A workbook's first sheet as a view over a Parquet copy of its loaded columns.
+
+    The copy sits in the batch's scratch folder, which validation removes once it has read it,
+    as it removes a GB18030 file's UTF-8 copy: a table in the working database would keep
+    every id number of the sheet there (DuckDB does not overwrite the blocks it frees).
+    """
     source = open_source(path)
     names, extras = canonical_header(path, source.header, table)
     report = IngestReport(table.name, path.name, source.encoding, extra_columns=extras)
-    create_raw_table(con, table)
     keep = [fld.name for fld in table.loaded_fields]
+    rows = f"_sheet_rows_{table.name}"
+    columns = ", ".join(f'"{name}" varchar' for name in keep)
+    con.execute(f'create or replace temp table "{rows}" (line_number bigint, {columns})')
     select = ", ".join(normalize_sql(fld, f'"{fld.name}"') for fld in table.loaded_fields)
     # An empty row parses as empty cells: it is no row, so it is not kept.
     not_blank = " or ".join(f"trim(\"{name}\") <> ''" for name in keep)
     for block in sheet_blocks(source, names, keep):
         con.register("_ingest_chunk", block)
         inserted = con.execute(
-            f'insert into "{table.asset}" select line_number, {select} '
+            f'insert into "{rows}" select line_number, {select} '
             f"from _ingest_chunk where {not_blank}"
         ).fetchone()[0]
         con.unregister("_ingest_chunk")
         report.rows_read += inserted
         report.blank_lines += block.num_rows - inserted
+    copy = str(copy_path).replace("'", "''")
+    con.execute(f"copy \"{rows}\" to '{copy}' (format parquet)")
+    con.execute(f'drop table "{rows}"')
+    drop_raw_relation(con, table.asset)
+    con.execute(f"create view \"{table.asset}\" as select * from read_parquet('{copy}')")
+    report.files_read.append(file_stamp(copy_path))
     line_map = source.line_map
     report.physical_lines = line_map.physical_lines
     report.header_lines = line_map.header_lines

@@ -45,3 +45,21 @@ def test_windows_line_ends_bom_spaces_and_full_width_digits__are_read(tmp_path, 
     code = main(["run", "--raw", str(tmp_path / "raw"), "--marts", str(tmp_path / "marts")])
     assert code == 0
     assert marts_content(tmp_path / "marts") == canonical_marts
+
+
+@pytest.mark.parametrize("form", [form for form in FORMATS if form != "csv"])
+def test_every_form__leaves_no_id_number_in_the_working_database(tmp_path, form):
+    # A workbook's sheets and a GB18030 file's UTF-8 copy are read through scratch copies
+    # that validation removes: neither the members' id numbers nor the heads' stay behind.
+    source = write_batch(tmp_path / "source")
+    ids = [
+        line.split(",")[3]
+        for line in (source / "registry_members.csv").read_text(encoding="utf-8").splitlines()[1:]
+    ]
+    convert_batch(source, tmp_path / "raw" / source.name, form, "zh")
+    code = main(["run", "--raw", str(tmp_path / "raw"), "--marts", str(tmp_path / "marts")])
+    assert code == 0
+    work = tmp_path / "marts" / "_work"
+    assert not list(work.glob("*.sources/*"))
+    data = b"".join(path.read_bytes() for path in work.glob("*.duckdb"))
+    assert ids and not [number for number in ids if number.encode() in data]
