@@ -12,10 +12,12 @@ so a value like 3000000000 fails its type rule here instead of overflowing a cas
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import duckdb
 
+from pipeline.errors import InputError
 from pipeline.privacy import MASK_VALUE_MACRO
 
 PARSE_MACROS = r"""
@@ -60,9 +62,31 @@ def connection_config() -> dict[str, str]:
     keeps that format until it is deleted (the next run of its batch creates it anew).
     """
     return {
-        "memory_limit": os.environ.get("POVEXIT_DUCKDB_MEMORY_LIMIT", "1.5GB"),
+        "memory_limit": memory_limit(),
         "storage_compatibility_version": READABLE_SINCE,
     }
+
+
+MEMORY_LIMIT_ENV = "POVEXIT_DUCKDB_MEMORY_LIMIT"
+# A size as DuckDB reads one; below about 100 MB no batch's validation can run at all.
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B)\s*", re.IGNORECASE)
+_UNIT_BYTES = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+SMALLEST_LIMIT = 100 * 10**6
+
+
+def memory_limit() -> str:
+    """DuckDB's memory cap: `POVEXIT_DUCKDB_MEMORY_LIMIT` or 1.5 GB.
+
+    Raises:
+        InputError: the variable is not a size DuckDB can work in (one line, not a failed run).
+    """
+    value = os.environ.get(MEMORY_LIMIT_ENV) or "1.5GB"  # set but empty: the default
+    size = _SIZE.fullmatch(value)
+    if size is None or float(size[1]) * _UNIT_BYTES[size[2][0].lower()] < SMALLEST_LIMIT:
+        raise InputError(
+            f"{MEMORY_LIMIT_ENV}={value!r}: give a size such as 1.5GB or 800MB (at least 100MB)"
+        )
+    return value.strip()
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
