@@ -60,6 +60,7 @@ COMPILED_FROM = (
     _PIPELINE / "validation_plan.py",
     _PIPELINE / "privacy.py",
     _PIPELINE / "warehouse.py",
+    _PIPELINE / "errors.py",
 )
 COMPILED_WITH = ("ibis-framework", "pandera", "sqlglot")
 
