@@ -4,6 +4,8 @@ other file (copied from the numbered relation)."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -93,6 +95,11 @@ def test_lines_all_rows__a_column_spelt_otherwise_anywhere_is_normalised(tmp_pat
     assert {row[4] for row in numbered} == {"head"}
 
 
+@cache
+def _connection() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect()  # one for every example: opening one costs more than the query
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     field=st.sampled_from(REGISTRY_MEMBERS.loaded_fields),
@@ -104,11 +111,14 @@ def test_lines_all_rows__a_column_spelt_otherwise_anywhere_is_normalised(tmp_pat
 )
 def test_canonical_test__holds_only_where_normalising_changes_nothing(field, value):
     column = '"v"'
-    with duckdb.connect() as con:
-        canonical, normalised, plain = con.execute(
+    canonical, normalised, plain = (
+        _connection()
+        .execute(
             f"select {canonical_sql(field, column)}, {normalize_sql(field, column)}, "
             f"nullif({column}, '') from (select ?::varchar as v)",
             [value],
-        ).fetchone()
+        )
+        .fetchone()
+    )
     if canonical:
         assert normalised == plain
