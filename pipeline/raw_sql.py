@@ -286,7 +286,7 @@ def rows_view(name: str) -> str:
 
 def normalised_columns(fields: list[Field], canonical: frozenset[str] = frozenset()) -> str:
     """Each loaded field as normalised text (`pipeline.schemas.values`), under its name; a
-    field of `canonical` is known to hold canonical spellings only (`canonical_columns`), so
+    field of `canonical` is known to hold canonical spellings only (`canonical_columns_sql`), so
     only an empty value needs turning into null."""
     return ",\n    ".join(
         f"nullif({_column(fld)}, '') as {_column(fld)}"
