@@ -11,24 +11,12 @@ import pytest
 from pipeline import warehouse
 from pipeline.brief.announcement import announcement_text
 from pipeline.cli import main
+from tests.golden import EXIT_COUNTIES_2020, INCOME, OVER_LINE, OVER_PROVINCE, PROVINCE
 
 pytestmark = pytest.mark.slow
 
 BATCH = "guizhou-2020"
-# The 9 counties that left the list on 2020-11-23 (GB/T 2260 names).
-COUNTIES = (
-    "紫云苗族布依族自治县",
-    "纳雍县",
-    "威宁彝族回族苗族自治县",
-    "赫章县",
-    "沿河土家族自治县",
-    "晴隆县",
-    "望谟县",
-    "榕江县",
-    "从江县",
-)
-# Income figures of SPEC section 5, as published.
-INCOME, OVER_LINE, PROVINCE, OVER_PROVINCE = "11,487.39", "7,487.39", "9,925.38", "1,562.01"
+COUNTIES = EXIT_COUNTIES_2020
 
 
 @pytest.fixture(scope="module")
