@@ -284,26 +284,25 @@ def rows_view(name: str) -> str:
     return f"_rows_{name}"
 
 
-def normalised_columns(fields: list[Field], canonical: frozenset[str] = frozenset()) -> str:
-    """Each loaded field as normalised text (`pipeline.schemas.values`), under its name; a
-    field of `canonical` is known to hold canonical spellings only (`canonical_columns_sql`), so
-    only an empty value needs turning into null."""
+def normalised_value(fld: Field, column_sql: str) -> str:
+    """One raw text value in its canonical spelling (`pipeline.schemas.values.normalize_sql`).
+
+    Trimming every value costs more than all the rules: a value already spelt canonically
+    (ASCII, no edge space, one of its codes: nearly every value of a real export) needs only
+    `nullif(v, '')`, which one cheap test shows (`canonical_sql`); any other takes the full
+    normalisation.
+    """
+    return (
+        f"case when {canonical_sql(fld, column_sql)} then nullif({column_sql}, '') "
+        f"else {normalize_sql(fld, column_sql)} end"
+    )
+
+
+def normalised_columns(fields: list[Field]) -> str:
+    """Each loaded field as normalised text (`normalised_value`), under its name."""
     return ",\n    ".join(
-        f"nullif({_column(fld)}, '') as {_column(fld)}"
-        if fld.name in canonical
-        else f"{normalize_sql(fld, _column(fld))} as {_column(fld)}"
-        for fld in fields
+        f"{normalised_value(fld, _column(fld))} as {_column(fld)}" for fld in fields
     )
-
-
-def canonical_columns_sql(fields: list[Field], relation: str) -> str:
-    """One row: for each field, whether every value of `relation` is spelt canonically
-    (`pipeline.schemas.values.canonical_sql`)."""
-    tests = ",\n    ".join(
-        f"coalesce(bool_and({canonical_sql(fld, _column(fld))}), true) as {_column(fld)}"
-        for fld in fields
-    )
-    return f'select\n    {tests}\nfrom "{relation}"'
 
 
 def view_sql(layout: CsvLayout, name: str) -> str:

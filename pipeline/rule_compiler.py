@@ -3,11 +3,14 @@
 The rules (`pipeline.schema_rules`) are evaluated together:
 
 - the *check* query reads the raw table once: it parses every column, evaluates every rule
-  that looks at one row and keeps, for each row, the list of its findings (column, rule,
-  value as read) beside the few columns the rest of validation still needs;
-- the *group findings* query evaluates the rules comparing rows with each other (uniqueness,
-  and any check written as a window over the table) over those kept columns, with counts over
-  partitions read from a group-by (`pipeline.partition_counts`).
+  that looks at one row alone and keeps, for each row, the list of its findings (column, rule,
+  value as read) beside the few columns the rest of validation still needs. It is a
+  projection and nothing else, so its rows keep the file's order and a row's position is its
+  line (`pipeline.validation`): a join would reorder them;
+- the *beyond-row findings* query evaluates, over those kept columns, the rules that read
+  more than their row: those comparing rows with each other (uniqueness, and any check
+  written as a window over the table), with counts over partitions read from a group-by
+  (`pipeline.partition_counts`), and those reading another table's accepted rows.
 
 The result is plain SQL text (`TablePlan`): `pipeline.validation` caches it, so ibis and
 pandera are imported only when the schemas' code has changed.
@@ -25,21 +28,40 @@ from pipeline.schema_rules import (
     Rule,
     accepted_columns,
     columns_read,
-    compares_rows,
+    reads_beyond_its_row,
     table_rules,
     text_column,
     typed_view,
 )
 from pipeline.schemas.fields import RAW_TABLES, RawTable
 from pipeline.sql_shared import compute_shared_once
-from pipeline.validation_plan import TablePlan, checking_table, staged_columns
+from pipeline.validation_plan import (
+    TablePlan,
+    checked_rows_table,
+    checking_table,
+    staged_columns,
+)
 
 
-def _sql(expression: ibis.Table) -> str:
+def _sql(expression: ibis.Table, keeps_order: bool = False) -> str:
     query = duckdb_compiler.to_sqlglot(expression.unbind())
     if isinstance(query, exp.Select):
         query = compute_shared_once(query)
+    if keeps_order:
+        _check_keeps_order(query)
     return query.sql(dialect=duckdb_compiler.dialect)
+
+
+def _check_keeps_order(query: exp.Expression) -> None:
+    """Raise unless `query` only filters and projects its one source: a join (also the mark
+    join of `x in (select ...)`), a window or a sort would move rows, and the check query's
+    rows are numbered by their position."""
+    for node in query.walk():
+        moves_rows = isinstance(node, exp.Join | exp.Window | exp.Order | exp.Exists) or (
+            isinstance(node, exp.In) and node.args.get("query") is not None
+        )
+        if moves_rows:
+            raise ValueError(f"the check query would reorder rows: {node.sql()[:80]}")
 
 
 def _quote(text: str) -> str:
@@ -74,17 +96,17 @@ def table_plan(table: RawTable, accepted: list[str]) -> TablePlan:
     conditions = [rule.fails(typed) for rule in rules]
     ruled = list(zip(rules, conditions, strict=True))
     row_rules = [
-        (rule, condition) for rule, condition in ruled if not compares_rows(condition, typed)
+        (rule, condition) for rule, condition in ruled if not reads_beyond_its_row(condition, typed)
     ]
-    group_rules = [
-        (rule, condition) for rule, condition in ruled if compares_rows(condition, typed)
+    beyond_rules = [
+        (rule, condition) for rule, condition in ruled if reads_beyond_its_row(condition, typed)
     ]
-    windows = partition_counts([condition for _, condition in group_rules], typed)
+    windows = partition_counts([condition for _, condition in beyond_rules], typed)
 
     # Kept for staging (the typed values, parsed once, are what staging stores), for the
-    # group rules and for the cross-table rules of the tables after this one.
+    # rules reading beyond their row and for the cross-table rules of the tables after this.
     kept = [*staged_columns(table), *accepted]
-    for rule, condition in group_rules:
+    for rule, condition in beyond_rules:
         kept += [*sorted(columns_read(condition, typed.op())), text_column(rule.field)]
     kept = [name for name in dict.fromkeys(kept) if name != "line_number"]
     hashes = {_hash_column(index): partition_hash(window) for index, window in enumerate(windows)}
@@ -99,10 +121,10 @@ def table_plan(table: RawTable, accepted: list[str]) -> TablePlan:
     )
     columns = ", ".join(_ident(name) for name in ["line_number", *kept, *hashes])
     check_sql = (
-        f"create or replace temp table {_ident(checking_table(table.name))} as\n"
+        f"create or replace temp table {_ident(checked_rows_table(table.name))} as\n"
         f"select {columns},\n"
         f"    {_findings_list([rule for rule, _ in row_rules], row_flags)} as findings\n"
-        f"from (\n{_sql(flagged)}\n) as flagged"
+        f"from (\n{_sql(flagged, keeps_order=True)}\n) as flagged"
     )
     checked = ibis.table(
         {"line_number": "int64", **typed.select(*kept, **hashes).schema()},
@@ -111,16 +133,16 @@ def table_plan(table: RawTable, accepted: list[str]) -> TablePlan:
     hash_columns = {
         rebased(window, typed, checked): name for window, name in zip(windows, hashes, strict=True)
     }
-    group_findings_sql = _group_findings_sql(
-        [rule for rule, _ in group_rules], checked, hash_columns
+    beyond_row_findings_sql = _beyond_row_findings_sql(
+        [rule for rule, _ in beyond_rules], checked, hash_columns
     )
-    return TablePlan(table.name, check_sql, group_findings_sql, tuple(accepted))
+    return TablePlan(table.name, check_sql, beyond_row_findings_sql, tuple(accepted))
 
 
-def _group_findings_sql(
+def _beyond_row_findings_sql(
     rules: list[Rule], checked: ibis.Table, hash_columns: dict[ops.WindowFunction, str]
 ) -> str | None:
-    """The findings of the rules comparing rows, over the checked table.
+    """The findings of the rules reading beyond their row, over the checking table.
 
     Each count over a partition is read from a group-by of the partitions with more than one
     row (left-joined: a row of a one-row partition counts itself); any other window is left

@@ -19,7 +19,7 @@ from pandera.api.ibis.types import IbisData
 
 from pipeline.schemas.fields import RAW_TABLES, Field, RawTable
 from pipeline.schemas.raw import DTYPES, SCHEMAS, valid_table
-from pipeline.validation_plan import numbered_table
+from pipeline.validation_plan import rows_to_check
 from pipeline.warehouse import PARSER_OF_TYPE
 
 
@@ -43,9 +43,8 @@ def text_column(field: Field) -> str:
 
 def raw_table(table: RawTable) -> ibis.Table:
     columns = {field.name: "string" for field in table.loaded_fields}
-    # The check reads the raw relation's rows copied once into a temp table (`numbered_table`):
-    # a query over the numbered view itself runs on one thread.
-    return ibis.table({"line_number": "int64", **columns}, name=numbered_table(table.name))
+    # The check reads the raw relation's rows through `rows_to_check`, on every thread.
+    return ibis.table({"line_number": "int64", **columns}, name=rows_to_check(table.name))
 
 
 def typed_view(table: RawTable) -> ibis.Table:
@@ -143,15 +142,13 @@ def columns_read(condition: ibis.Value, relation: ops.Relation) -> set[str]:
     return {field.name for field in condition.op().find(ops.Field) if _base(field.rel) == relation}
 
 
-def compares_rows(condition: ibis.Value, typed: ibis.Table) -> bool:
-    """Whether a condition reads other rows of its own table: a window, or a subquery."""
+def reads_beyond_its_row(condition: ibis.Value, typed: ibis.Table) -> bool:
+    """Whether a condition reads more than its row: other rows of its table (a window, a
+    subquery of it) or another table (a subquery of its accepted rows)."""
     if condition.op().find(ops.WindowFunction):
         return True
     own = {typed.op(), *typed.op().find(ops.Relation)}
-    return any(
-        relation not in own and own & set(relation.find(ops.Relation))
-        for relation in condition.op().find(ops.Relation)
-    )
+    return any(relation not in own for relation in condition.op().find(ops.Relation))
 
 
 def accepted_columns() -> dict[str, list[str]]:

@@ -7,13 +7,15 @@ sqlglot versions: a run with the cache warm needs neither ibis nor pandera.
 
 For each raw table, in SPEC order:
 
-1. the check query reads the raw table once into a temp table (`_checking_<table>`, in
-   memory, never in the database file): each row's findings of the row rules, its typed values
-   and the texts as read that findings show;
-2. those findings and the findings of the rules comparing rows (uniqueness) become rows of
-   `rejected_rows`, with the source file, the line number and the value as `pipeline.privacy`
-   allows it to be shown (an id number is masked in whatever column it was typed), followed by
-   the rows ingestion set aside for their field count;
+1. the check query reads the raw table once into a temp table (`_checking_<table>_rows`, in
+   memory, never in the database file): each row's findings of the rules that look at one row
+   alone, its typed values and the texts as read that findings show. For a file whose lines
+   are all rows it reads the file on every thread, and a row's position is its line;
+2. those findings and the findings of the rules that read beyond their row (uniqueness, a
+   member's household among the accepted households) become rows of `rejected_rows`, with
+   the source file, the line number and the value as `pipeline.privacy` allows it to be
+   shown (an id number is masked in whatever column it was typed), followed by the rows
+   ingestion set aside for their field count;
 3. what remains are the accepted rows. Their typed values are stored once, as
    `_checked_<table>`, which staging reads (the text is parsed once, and a value the validator
    accepted is the value staging stores); the columns that the cross-table rules of the later
@@ -34,15 +36,16 @@ import duckdb
 
 from pipeline import sql_cache
 from pipeline.ingest import check_sources_unchanged
-from pipeline.raw_sql import canonical_columns_sql, normalised_columns, rows_view
+from pipeline.raw_sql import normalised_columns, rows_view
 from pipeline.schemas.fields import RAW_TABLES, RawTable
 from pipeline.schemas.registry import REJECTED_ROWS, ddl
 from pipeline.validation_plan import (
     TablePlan,
     accepted_table,
+    checked_rows_table,
     checked_table,
     checking_table,
-    numbered_table,
+    rows_to_check,
     staged_columns,
 )
 from pipeline.warehouse import relation_kind
@@ -95,31 +98,45 @@ def _decode_plans(stored: dict) -> dict[str, TablePlan]:
     return plans
 
 
-def number_rows(con: duckdb.DuckDBPyConnection, table: RawTable) -> str:
-    """The temp view `numbered_table(table)`: the raw relation's rows, read once into a temp
-    table for the check query; returns that table's name, to drop with the view.
+def read_rows_to_check(con: duckdb.DuckDBPyConnection, table: RawTable) -> str | None:
+    """The temp view `rows_to_check(table)` that the check query reads; returns the temp table
+    it reads from, to drop after the check, or None when it reads the file itself.
 
-    DuckDB numbers lines on one thread, and a `create table` over that numbering stays on one.
-    A file whose lines are all rows has its rows as read beside the raw relation
-    (`rows_view`): copied in file order on every thread, its n-th row is line n + 1. Any other
-    file is copied from the numbered raw relation itself.
+    A file whose lines are all rows is read as it is, on every thread and in file order
+    (`rows_view`), with no line numbers: the check's n-th row is line n + 1
+    (`check_rows`). Any other file's numbered raw relation is copied once first: DuckDB numbers
+    lines on one thread, and a query over that numbering stays on one.
     """
-    numbered = numbered_table(table.name)
-    copy = f"{numbered}_rows"
+    view = rows_to_check(table.name)
     as_read = rows_view(table.asset)
     if relation_kind(con, as_read):
-        con.execute(f'create or replace temp table "{copy}" as select * from "{as_read}"')
-        # Trimming every value costs more than all the rules; a column of a real export is
-        # nearly always spelt canonically already, which one cheap pass over the copy shows.
-        fields = table.loaded_fields
-        clean = con.execute(canonical_columns_sql(fields, copy)).fetchone()
-        canonical = frozenset(fld.name for fld, ok in zip(fields, clean, strict=True) if ok)
-        rows = f"rowid + 2 as line_number, {normalised_columns(fields, canonical)}"
-    else:
-        con.execute(f'create or replace temp table "{copy}" as select * from "{table.asset}"')
-        rows = "*"
-    con.execute(f'create or replace temp view "{numbered}" as select {rows} from "{copy}"')
+        columns = normalised_columns(table.loaded_fields)
+        con.execute(
+            f'create or replace temp view "{view}" as '
+            f'select null::bigint as line_number, {columns} from "{as_read}"'
+        )
+        return None
+    copy = f"{view}_copy"
+    con.execute(f'create or replace temp table "{copy}" as select * from "{table.asset}"')
+    con.execute(f'create or replace temp view "{view}" as select * from "{copy}"')
     return copy
+
+
+def check_rows(con: duckdb.DuckDBPyConnection, table: RawTable, plan: TablePlan) -> None:
+    """Run the table's check query, then the temp view `checking_table` over its rows, each
+    with its line number."""
+    copy = read_rows_to_check(con, table)
+    con.execute(plan.check_sql)
+    con.execute(f'drop view "{rows_to_check(table.name)}"')
+    rows = checked_rows_table(table.name)
+    if copy is None:
+        # The check query only filters and projects (`rule_compiler`), and DuckDB inserts the
+        # rows of a parallel scan in their order: the n-th row read is line n + 1.
+        numbered = f'select * replace (rowid + 2 as line_number) from "{rows}"'
+    else:
+        con.execute(f'drop table "{copy}"')
+        numbered = f'select * from "{rows}"'
+    con.execute(f'create or replace temp view "{checking_table(table.name)}" as {numbered}')
 
 
 def _validate_table(
@@ -131,14 +148,11 @@ def _validate_table(
     personal = [field.name for field in table.fields if field.pii] or [""]
     personal_columns = ", ".join(f"'{name}'" for name in personal)
     checking = f'"{checking_table(table.name)}"'
-    copy = number_rows(con, table)
-    con.execute(plan.check_sql)
-    con.execute(f'drop view "{numbered_table(table.name)}"')
-    con.execute(f'drop table "{copy}"')
-    group_findings = (
+    check_rows(con, table, plan)
+    beyond_row_findings = (
         "union all select line_number, unnest(findings) as finding "
-        f"from ({plan.group_findings_sql}) where findings is not null"
-        if plan.group_findings_sql
+        f"from ({plan.beyond_row_findings_sql}) where findings is not null"
+        if plan.beyond_row_findings_sql
         else ""
     )
     con.execute(
@@ -149,7 +163,7 @@ def _validate_table(
         from (
             select line_number, unnest(findings) as finding from {checking}
             where findings is not null
-            {group_findings}
+            {beyond_row_findings}
         )
         """,
         [batch_id, source_file, table.name],
@@ -190,7 +204,8 @@ def _validate_table(
         )
     finally:
         con.execute("reset preserve_insertion_order")
-    con.execute(f"drop table {checking}")
+    con.execute(f"drop view {checking}")
+    con.execute(f'drop table "{checked_rows_table(table.name)}"')
 
 
 def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:

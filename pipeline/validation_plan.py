@@ -12,19 +12,28 @@ from pipeline.schemas.fields import RawTable
 from pipeline.schemas.names import layer_name
 
 
-def numbered_table(table: str) -> str:
-    """The temp view of a raw relation's rows, numbered, over a copy made once before the
-    check (`pipeline.validation.number_rows`): DuckDB numbers a file's lines on one thread,
-    and a query over that numbering stays on one; over the copy, every rule runs on every
-    thread."""
-    return f"_numbered_{table}"
+def rows_to_check(table: str) -> str:
+    """The temp view of a raw relation's rows that the check query reads
+    (`pipeline.validation.read_rows_to_check`). For a file whose lines are all rows, it reads
+    the file itself, on every thread and in file order, with no line numbers (`line_number`
+    is null): the check's table numbers them by position. For any other file, a copy of the
+    numbered raw relation: DuckDB numbers a file's lines on one thread, and a query over that
+    numbering stays on one."""
+    return f"_to_check_{table}"
+
+
+def checked_rows_table(table: str) -> str:
+    """The temp table the check query fills, in the order of `rows_to_check(table)`: every
+    row, its typed values, the texts as read that findings show, and its findings. It lives
+    in memory (spilling past the memory limit) and never in the database file: a quarantined
+    row's values as read are not written there, and writing millions of rows of text to disk
+    costs more than the check."""
+    return f"_checking_{table}_rows"
 
 
 def checking_table(table: str) -> str:
-    """The temp table a check query fills: every row, its typed values, the texts as read
-    that findings show, and its findings. It lives in memory (spilling past the memory
-    limit) and never in the database file: a quarantined row's values as read are not
-    written there, and writing millions of rows of text to disk costs more than the check."""
+    """The temp view of `checked_rows_table(table)` with every row's line number, which the
+    rules that read beyond their row, the quarantine and the accepted rows read."""
     return f"_checking_{table}"
 
 
@@ -56,10 +65,12 @@ def accepted_table(table: str) -> str:
 @dataclass(frozen=True)
 class TablePlan:
     table: str
-    # Creates `checking_table(table)` from the raw table: the one read of the raw rows.
+    # Creates `checked_rows_table(table)` from `rows_to_check(table)`: the one read of the
+    # raw rows. It evaluates the rules that look at one row alone and keeps the rows' order.
     check_sql: str
-    # (line_number, findings) of the rules comparing rows, over the checking table; or None.
-    group_findings_sql: str | None
+    # (line_number, findings) over `checking_table(table)` of the rules that read beyond
+    # their row: other rows (uniqueness) or other tables (a member's household); or None.
+    beyond_row_findings_sql: str | None
     # The columns of the accepted rows that cross-table rules of later tables read.
     accepted_columns: tuple[str, ...]
 
@@ -72,12 +83,12 @@ class TablePlan:
         plan = cls(
             table=data["table"],
             check_sql=data["check_sql"],
-            group_findings_sql=data["group_findings_sql"],
+            beyond_row_findings_sql=data["beyond_row_findings_sql"],
             accepted_columns=tuple(data["accepted_columns"]),
         )
         texts = (plan.table, plan.check_sql, *plan.accepted_columns)
         if not all(isinstance(text, str) for text in texts):
             raise TypeError("a validation plan holds text only")
-        if not isinstance(plan.group_findings_sql, str | None):
+        if not isinstance(plan.beyond_row_findings_sql, str | None):
             raise TypeError("a validation plan holds text only")
         return plan

@@ -63,8 +63,8 @@ def canonical_sql(field: Field, column_sql: str) -> str:
     which both make null): all ASCII (no full-width character, no space but the ASCII one),
     no space for trim() at either end, and for a coded field one of its codes.
 
-    A column whose every value passes it needs only `nullif(value, '')`, which costs a
-    fraction of the trims of `normalize_sql` (`pipeline.validation.number_rows`).
+    A value that passes it needs only `nullif(value, '')`, which costs a fraction of the
+    trims of `normalize_sql` (`pipeline.raw_sql.normalised_value`).
     """
     tests = [
         f"strlen({column_sql}) = length({column_sql})",

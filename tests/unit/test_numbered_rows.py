@@ -1,6 +1,6 @@
-"""Validation's copy of a raw relation numbers every row as the relation does, on both paths:
-a file whose lines are all rows (copied from its rows as read, numbered by position) and any
-other file (copied from the numbered relation)."""
+"""Validation's check numbers every row as the raw relation does, on both paths: a file whose
+lines are all rows (read as it is on every thread, numbered by position after the check) and
+any other file (copied from the numbered relation)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from pipeline.ingest import ingest
 from pipeline.raw_sql import rows_view
 from pipeline.schemas.fields import REGISTRY_MEMBERS
 from pipeline.schemas.values import canonical_sql, normalize_sql
-from pipeline.validation import number_rows
-from pipeline.validation_plan import numbered_table
+from pipeline.validation import check_rows, compiled_plans
+from pipeline.validation_plan import checking_table
 
 HEADER = "household_id,member_no,name,id_number,relation,sex,birth_date"
 ROW = "5201021012010000{n:02d},{n},张三,520102197210024863,户主,女,1972-10-02"
@@ -28,15 +28,28 @@ def members_file(folder, lines: list[str]) -> None:
     (folder / "registry_members.csv").write_text("\n".join([HEADER, *lines]) + "\n")
 
 
+# What the check keeps of each member: every loaded column but the name, as read (the birth
+# dates of these files are ISO dates, which read back as written).
+CHECKED = "line_number, household_id, member_no__raw, id_number, relation, sex, birth_date::varchar"
+RAW = "line_number, household_id, member_no, id_number, relation, sex, birth_date"
+
+
+def checked_rows(con) -> list[tuple]:
+    """The members the check query saw, numbered, as the checking view shows them."""
+    check_rows(con, REGISTRY_MEMBERS, compiled_plans()[REGISTRY_MEMBERS.name])
+    return con.execute(
+        f'select {CHECKED} from "{checking_table(REGISTRY_MEMBERS.name)}" order by line_number'
+    ).fetchall()
+
+
 def numbered_and_raw(tmp_path, lines: list[str]):
     members_file(tmp_path / "batch", lines)
     con = warehouse.connect(":memory:")
     ingest(con, tmp_path / "batch", REGISTRY_MEMBERS, tmp_path / "sources")
-    number_rows(con, REGISTRY_MEMBERS)
-    numbered = con.execute(
-        f'select * from "{numbered_table(REGISTRY_MEMBERS.name)}" order by line_number'
+    numbered = checked_rows(con)
+    raw = con.execute(
+        f'select {RAW} from "{REGISTRY_MEMBERS.asset}" order by line_number'
     ).fetchall()
-    raw = con.execute(f'select * from "{REGISTRY_MEMBERS.asset}" order by line_number').fetchall()
     as_read = con.execute(
         "select count(*) from information_schema.tables where table_name = ?",
         [rows_view(REGISTRY_MEMBERS.asset)],
@@ -50,6 +63,31 @@ def test_lines_all_rows__numbered_by_position_as_the_relation_numbers_them(tmp_p
     assert numbered == raw
     assert [row[0] for row in numbered] == list(range(2, 61))
     assert numbered[0][4] == "head" and numbered[0][5] == "F"  # normalised as the relation is
+
+
+def test_lines_all_rows__a_file_read_on_every_thread_keeps_its_order(tmp_path):
+    # Large enough for DuckDB to split the file between threads (several CSV buffers): the
+    # check's rows must still come in file order, or every line number would be wrong.
+    count = 600_000
+    lines = [
+        f"52010210120{n:07d},{n % 9 + 1},x,5201021972100{n % 10000:05d},head,F,1972-10-02"
+        for n in range(count)
+    ]
+    members_file(tmp_path / "batch", lines)
+    con = warehouse.connect(":memory:")
+    con.execute("set threads = 4")
+    ingest(con, tmp_path / "batch", REGISTRY_MEMBERS, tmp_path / "sources")
+    check_rows(con, REGISTRY_MEMBERS, compiled_plans()[REGISTRY_MEMBERS.name])
+    misplaced = con.execute(
+        f"""select count(*), min(line_number), max(line_number)
+        from "{checking_table(REGISTRY_MEMBERS.name)}"
+        where household_id <> '52010210120' || lpad((line_number - 2)::varchar, 7, '0')"""
+    ).fetchone()
+    total = con.execute(
+        f'select count(*) from "{checking_table(REGISTRY_MEMBERS.name)}"'
+    ).fetchone()[0]
+    assert total == count
+    assert misplaced[0] == 0, misplaced
 
 
 @pytest.mark.parametrize(
@@ -69,11 +107,8 @@ def test_a_file_that_changed_form__leaves_no_stale_rows_view(tmp_path):
     ingest(con, tmp_path / "batch", REGISTRY_MEMBERS, tmp_path / "sources")
     members_file(tmp_path / "batch", [ROW.format(n=1), "", ROW.format(n=2)])
     ingest(con, tmp_path / "batch", REGISTRY_MEMBERS, tmp_path / "sources")
-    number_rows(con, REGISTRY_MEMBERS)
-    lines = con.execute(
-        f'select line_number from "{numbered_table(REGISTRY_MEMBERS.name)}" order by 1'
-    ).fetchall()
-    assert lines == [(2,), (4,)]
+    lines = [row[0] for row in checked_rows(con)]
+    assert lines == [2, 4]
 
 
 CANONICAL_ROW = "5201021012010000{n:02d},{n},张三,520102197210024863,head,F,1972-10-02"
@@ -84,8 +119,8 @@ CANONICAL_ROW = "5201021012010000{n:02d},{n},张三,520102197210024863,head,F,19
     [None, " head", "head ", "Head", "户主", "HEAD", "head\u3000", "\u00a0head"],
 )
 def test_lines_all_rows__a_column_spelt_otherwise_anywhere_is_normalised(tmp_path, odd_value):
-    # Columns spelt canonically throughout take the cheap path (`canonical_columns_sql`); one
-    # value spelt otherwise, on the last line, sends its column through the full normalisation.
+    # Values spelt canonically take the cheap path (`normalised_value`); one value spelt
+    # otherwise, on the last line, goes through the full normalisation.
     lines = [CANONICAL_ROW.format(n=n) for n in range(1, 40)]
     if odd_value is not None:
         lines.append(CANONICAL_ROW.format(n=40).replace(",head,", f",{odd_value},"))

@@ -15,7 +15,7 @@ import pytest
 from pipeline import schema_rules
 from pipeline.privacy import mask_value
 from pipeline.schemas.fields import RAW_TABLES
-from pipeline.validation_plan import numbered_table
+from pipeline.validation_plan import rows_to_check
 from tests.conftest import validate
 
 # Line numbers count the header as line 1 (see tests/unit/test_schemas.py for the batch).
@@ -60,7 +60,7 @@ def per_rule_findings(con) -> list[tuple]:
         typed_name = f"_typed_{table.name}"
         view = schema_rules.typed_view(table)
         con.execute(
-            f'create or replace temp table "{numbered_table(table.name)}" as '
+            f'create or replace temp table "{rows_to_check(table.name)}" as '
             f'select * from "{table.asset}"'
         )
         con.execute(
