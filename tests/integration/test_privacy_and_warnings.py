@@ -80,7 +80,12 @@ def test_size_mismatch_and_extra_columns__are_warnings_not_rejects(folders, batc
     assert result.success
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     households = checks["registry_households_schema"].metadata
-    assert households["warning_household_size_differs_from_members"].value == 1
+    persons = {
+        event.asset_key.to_user_string(): event.metadata
+        for event in result.get_asset_materialization_events()
+        for event in [event.event_specific_data.materialization]
+    }["_registry_household_persons"]
+    assert persons["warning_household_size_differs_from_members"].value == 1
     assert households["rows_rejected"].value == 0
     assert checks["counties_schema"].metadata["warning_extra_columns"].value == "备注"
 

@@ -7,6 +7,7 @@ from pipeline.contracts import table_problems
 from pipeline.defs.metadata import column_schema, model_metadata
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
+from pipeline.findings import household_size_mismatches
 from pipeline.report import verdict_markdown
 from pipeline.schemas.registry import TABLES
 from pipeline.sql_models import SqlModel, load_models, materialize
@@ -70,6 +71,10 @@ def sql_asset(model: SqlModel) -> dg.AssetsDefinition:
             metadata = model_metadata(con, model, rows)
             if model.name == "county_assessment":
                 metadata["verdicts"] = dg.MetadataValue.md(verdict_markdown(con, batch_id))
+            if model.name == "_registry_household_persons":
+                # SPEC section 1: a finding, not a reject; both numbers are in this table.
+                mismatches = household_size_mismatches(con)
+                metadata["warning_household_size_differs_from_members"] = mismatches
             check = registry_check_result(con, model.name)
         return dg.MaterializeResult(metadata=metadata, check_results=[check])
 
