@@ -112,6 +112,16 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return con
 
 
+def another_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A new connection to the database `con` holds open, as `connect` would make it: the same
+    settings and quantile functions (the database's), its own temp objects and parse macros.
+    Opening the file again costs a catalog load and closing it a checkpoint; this costs
+    neither."""
+    cursor = con.cursor()
+    cursor.execute(PARSE_MACROS)
+    return cursor
+
+
 def relation_kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """ "table" or "view" for the relation `name` of the main schema, None if there is none."""
     found = con.execute(

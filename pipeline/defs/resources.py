@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from pipeline import settings, warehouse
 from pipeline.locks import exclusive_lock
@@ -22,6 +23,19 @@ class PovexitPaths(dg.ConfigurableResource):
 
     raw_dir: str = ""
     marts_dir: str = ""
+    # During a run: each working database this process has opened, with its lock held, by
+    # batch id (`warehouse`); None outside a run.
+    _open: dict[str, tuple[ExitStack, duckdb.DuckDBPyConnection]] | None = PrivateAttr(None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Once per run with the in-process executor, once per step process with the
+        # multiprocess one (Dagster's resource lifecycle).
+        self._open = {}
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        for batch_id in list(self._open or {}):
+            self.release_warehouse(batch_id)
+        self._open = None
 
     def folders_config(self) -> dict[str, str]:
         """This resource's folders as run config (`resources.paths.config`)."""
@@ -57,17 +71,47 @@ class PovexitPaths(dg.ConfigurableResource):
 
     @contextmanager
     def warehouse(self, batch_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The batch's own working database, with the parse macros defined.
+        """A connection to the batch's own working database, with the parse macros defined.
 
         DuckDB lets one process at a time open a database file. Under the multiprocess
         executor a batch's steps run in separate processes, so they take turns on a lock file
         beside the database instead of failing on DuckDB's lock; another batch's steps use
         another file and are never held up.
+
+        During a run the database stays open, its lock held, until the run ends (or, under
+        the multiprocess executor, the step's process) or `release_warehouse`: each step gets
+        a connection of its own to it (its own temp tables) without loading the catalog again
+        or checkpointing when it is done. Outside a run, the database is opened and closed
+        around the block.
         """
-        path = self.warehouse_path(batch_id)
-        with self.warehouse_lock(batch_id):
-            con = warehouse.connect(path)
+        if self._open is None:
+            with self.warehouse_lock(batch_id):
+                con = warehouse.connect(self.warehouse_path(batch_id))
+                try:
+                    yield con
+                finally:
+                    con.close()
+            return
+        if batch_id not in self._open:
+            held = ExitStack()
+            held.enter_context(self.warehouse_lock(batch_id))
             try:
-                yield con
-            finally:
-                con.close()
+                opened = warehouse.connect(self.warehouse_path(batch_id))
+            except BaseException:
+                held.close()
+                raise
+            held.callback(opened.close)  # closed (checkpointed) before the lock is let go
+            self._open[batch_id] = (held, opened)
+        con = warehouse.another_connection(self._open[batch_id][1])
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def release_warehouse(self, batch_id: str) -> None:
+        """Close the batch's working database if this run holds it open, and let go of its
+        lock: publishing attaches the file from another database, which DuckDB refuses while
+        this one has it."""
+        if self._open and batch_id in self._open:
+            held, _ = self._open.pop(batch_id)
+            held.close()

@@ -31,12 +31,14 @@ class Ticker:
         self.instance, self.raw, self.cursor = instance, raw, None
 
     def tick(self) -> dg.SensorResult:
-        context = dg.build_sensor_context(
+        # As the daemon evaluates a tick: inside the context, which sets up and tears down
+        # the resources (PovexitPaths has a run-long lifecycle).
+        with dg.build_sensor_context(
             instance=self.instance,
             cursor=self.cursor,
             resources={"paths": PovexitPaths(raw_dir=str(self.raw))},
-        )
-        result = batch_folder_sensor(context)
+        ) as context:
+            result = batch_folder_sensor(context)
         self.cursor = result.cursor
         for request in result.dynamic_partitions_requests:
             self.instance.add_dynamic_partitions(
@@ -115,10 +117,10 @@ def test_schedule__reruns_only_batches_whose_inputs_changed(folders, instance):
         assert job.execute_in_process(partition_key=batch_id, instance=instance).success
 
     def evaluate():
-        context = dg.build_schedule_context(
+        with dg.build_schedule_context(
             instance=instance, resources={"paths": PovexitPaths(raw_dir=str(raw))}
-        )
-        return nightly_reassessment(context)
+        ) as context:
+            return nightly_reassessment(context)
 
     assert isinstance(evaluate(), dg.SkipReason)
     path = changed / "counties.csv"

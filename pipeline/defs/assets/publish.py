@@ -34,8 +34,10 @@ def exit_assessment(context: dg.AssetExecutionContext, paths: PovexitPaths) -> d
     check_unchanged(inputs)
     input_fingerprint = batch_fingerprint(paths.batch_dir(batch_id)) or ""
     check_unchanged(inputs)
-    # Publishing attaches the working database: it waits its turn like every step that opens
-    # it, or another run's step holding the file would make DuckDB refuse the attach.
+    # Publishing attaches the working database: this run lets go of it first, then it waits
+    # its turn like every step that opens it, or another run's step holding the file would
+    # make DuckDB refuse the attach.
+    paths.release_warehouse(batch_id)
     with paths.warehouse_lock(batch_id):
         counts = publish_batch(
             paths.warehouse_path(batch_id), marts_path(paths.marts), batch_id, PUBLISHED_TABLES
