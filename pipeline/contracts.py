@@ -50,9 +50,24 @@ def column_problems(built: list[tuple[str, str]], table: Table) -> list[str]:
     return problems
 
 
+# The function grouping a grain's keys first (a test swaps in one that collides).
+GRAIN_HASH = "hash"
+
+
 def repeated_keys(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     """Key values (of the table's grain) held by more than one row."""
     keys = ", ".join(f'"{name}"' for name in table.grain)
+    if len(table.grain) > 1:
+        # Grouping millions of rows by several columns costs half again what grouping one
+        # 8-byte hash of them does (a person's household and member number: 1.0 s and 0.7 s
+        # over 9.2 million rows). Repeated keys share a hash, so when no hash repeats no key
+        # does; when one does (a repeat, or two keys colliding) the keys are compared.
+        shared = con.execute(
+            f'select count(*) from (select {GRAIN_HASH}({keys}) from "{table.name}" '
+            "group by all having count(*) > 1)"
+        ).fetchone()[0]
+        if not shared:
+            return 0
     return con.execute(
         f'select count(*) from (select {keys} from "{table.name}" group by all having count(*) > 1)'
     ).fetchone()[0]
