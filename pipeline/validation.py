@@ -126,6 +126,10 @@ def check_rows(con: duckdb.DuckDBPyConnection, table: RawTable, plan: TablePlan)
     """Run the table's check query, then the temp view `checking_table` over its rows, each
     with its line number."""
     copy = read_rows_to_check(con, table)
+    if copy is None:
+        # The numbering below depends on it (DuckDB's default; a database setting, which
+        # storing the accepted rows turns off for its own statement).
+        con.execute("set preserve_insertion_order = true")
     con.execute(plan.check_sql)
     con.execute(f'drop view "{rows_to_check(table.name)}"')
     rows = checked_rows_table(table.name)

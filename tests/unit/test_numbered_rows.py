@@ -157,3 +157,23 @@ def test_canonical_test__holds_only_where_normalising_changes_nothing(field, val
     )
     if canonical:
         assert normalised == plain
+
+
+@pytest.mark.slow  # a second 600,000-row file: the fast tier has the first
+def test_lines_all_rows__numbered_right_even_if_order_was_let_go_before(tmp_path):
+    # Storing accepted rows turns preserve_insertion_order off for its statement; were it left
+    # off (a statement failing between set and reset), the next check must still number rows.
+    # Smaller files (200,000 rows) are read in order either way and would prove nothing.
+    count = 600_000
+    lines = [f"52010210120{n:07d},1,x,520102197210024863,head,F,1972-10-02" for n in range(count)]
+    members_file(tmp_path / "batch", lines)
+    con = warehouse.connect(":memory:")
+    con.execute("set threads = 4")
+    con.execute("set preserve_insertion_order = false")
+    ingest(con, tmp_path / "batch", REGISTRY_MEMBERS, tmp_path / "sources")
+    check_rows(con, REGISTRY_MEMBERS, compiled_plans()[REGISTRY_MEMBERS.name])
+    misplaced = con.execute(
+        f"""select count(*) from "{checking_table(REGISTRY_MEMBERS.name)}"
+        where household_id <> '52010210120' || lpad((line_number - 2)::varchar, 7, '0')"""
+    ).fetchone()[0]
+    assert misplaced == 0
