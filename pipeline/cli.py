@@ -24,6 +24,7 @@ from pipeline.convert import FORMATS, HEADERS, convert_batch
 from pipeline.errors import (
     EXIT_INPUT,
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_PUBLISHED,
     InputError,
 )
@@ -118,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT
+    except KeyboardInterrupt:  # Ctrl-C before or after the runs: nothing was published by it
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader stopped reading (`povexit report ... | head`): the work is done, and
         # Python must not complain again when it flushes stdout at exit.

@@ -16,3 +16,5 @@ class InputError(Exception):
 
 # Exit codes of `povexit run` (SPEC section 6), plus one for faults that are not the user's.
 EXIT_PUBLISHED, EXIT_BLOCKED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+# Stopped by Ctrl-C (SIGINT): the shell's code for it, 128 + 2.
+EXIT_INTERRUPTED = 130

@@ -31,6 +31,7 @@ from pipeline.errors import (
     EXIT_BLOCKED,
     EXIT_INPUT,
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_PUBLISHED,
     InputError,
 )
@@ -75,6 +76,19 @@ def _input_error(error) -> str | None:
     return None
 
 
+# How Ctrl-C reaches a failed step: as itself, or as Dagster's word for it.
+_INTERRUPTIONS = {"KeyboardInterrupt", "DagsterExecutionInterruptedError"}
+
+
+def _interrupted(error) -> bool:
+    """Whether a failure's cause chain holds an interruption (Ctrl-C, SIGINT)."""
+    while error is not None:
+        if error.cls_name in _INTERRUPTIONS:
+            return True
+        error = error.cause
+    return False
+
+
 def classify(result: dg.ExecuteInProcessResult) -> Outcome:
     if result.success:
         return Outcome(EXIT_PUBLISHED)
@@ -89,6 +103,8 @@ def classify(result: dg.ExecuteInProcessResult) -> Outcome:
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
+            if _interrupted(error):
+                return Outcome(EXIT_INTERRUPTED, "interrupted; nothing published")
             message = _input_error(error)
             if message:
                 return Outcome(EXIT_INPUT, message)

@@ -103,7 +103,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     else:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), config=connection_config())
+        con = _open_writer(path)
         # Imported here: validation's compiled SQL comes from this module and never calls them.
         from pipeline import quantiles
 
@@ -120,6 +120,28 @@ def another_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnect
     cursor = con.cursor()
     cursor.execute(PARSE_MACROS)
     return cursor
+
+
+# DuckDB's word for a file another process has open, and the process it names.
+_HELD = re.compile(r"Could not set lock on file .*?\(PID (\d+)\)", re.DOTALL)
+
+
+def _open_writer(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """`path` opened for writing; a file another process holds (an analyst's shell, a reader
+    left open) is the user's to release, not a fault of the run.
+
+    Raises:
+        InputError: another process has the file open.
+    """
+    try:
+        return duckdb.connect(str(path), config=connection_config())
+    except duckdb.IOException as error:
+        held = _HELD.search(str(error))
+        if held is None:
+            raise
+        raise InputError(
+            f"{path}: open in another process (pid {held[1]}); close it there, then run again"
+        ) from None
 
 
 def relation_kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:

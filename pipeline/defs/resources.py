@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
@@ -55,6 +56,12 @@ class PovexitPaths(dg.ConfigurableResource):
     def warehouse_path(self, batch_id: str) -> Path:
         return settings.warehouse_path(self.marts, batch_id)
 
+    def sources_dir(self, batch_id: str) -> Path:
+        """The batch's scratch folder for copies of its files (a GB18030 file's UTF-8 copy, a
+        workbook's Parquet copy): they hold every name and id number, so validation removes
+        it once it has read them, and a failed run removes it too (`pipeline.defs.hooks`)."""
+        return self.warehouse_path(batch_id).with_suffix(".sources")
+
     def warehouse_lock(self, batch_id: str) -> AbstractContextManager[None]:
         """A turn on the batch's working database: whoever opens or attaches it holds this."""
         path = self.warehouse_path(batch_id)
@@ -86,7 +93,7 @@ class PovexitPaths(dg.ConfigurableResource):
         """
         if self._open is None:
             with self.warehouse_lock(batch_id):
-                con = warehouse.connect(self.warehouse_path(batch_id))
+                con = self._open_working(batch_id)
                 try:
                     yield con
                 finally:
@@ -96,7 +103,7 @@ class PovexitPaths(dg.ConfigurableResource):
             held = ExitStack()
             held.enter_context(self.warehouse_lock(batch_id))
             try:
-                opened = warehouse.connect(self.warehouse_path(batch_id))
+                opened = self._open_working(batch_id)
             except BaseException:
                 held.close()
                 raise
@@ -107,6 +114,14 @@ class PovexitPaths(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+    def _open_working(self, batch_id: str) -> duckdb.DuckDBPyConnection:
+        """The working database opened, its lock held by the caller. DuckDB's spill folder
+        beside it goes first: one left by a process that was killed holds rows as read (id
+        numbers among them), and with the lock held no live database uses it."""
+        path = self.warehouse_path(batch_id)
+        shutil.rmtree(path.with_name(f"{path.name}.tmp"), ignore_errors=True)
+        return warehouse.connect(path)
 
     def release_warehouse(self, batch_id: str) -> None:
         """Close the batch's working database if this run holds it open, and let go of its

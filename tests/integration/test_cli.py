@@ -122,3 +122,12 @@ def test_run__manifest_fault_exit_2_one_line(folders, batch, capsys, key, value,
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "batch.toml" in err[0] and message in err[0], err
     assert not (marts / "exit_assessment.duckdb").exists()
+
+
+def test_ctrl_c__is_one_line_and_the_shell_code(monkeypatch, capsys):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_run", interrupted)
+    assert main(["run", "--batch", "test-2020"]) == 130
+    assert capsys.readouterr().err == "interrupted\n"

@@ -63,3 +63,21 @@ def test_every_form__leaves_no_id_number_in_the_working_database(tmp_path, form)
     assert not list(work.glob("*.sources/*"))
     data = b"".join(path.read_bytes() for path in work.glob("*.duckdb"))
     assert ids and not [number for number in ids if number.encode() in data]
+
+
+@pytest.mark.parametrize("form", ["csv-gb18030", "xlsx"])
+def test_a_run_failing_after_a_copy_was_made__leaves_no_copy_behind(tmp_path, form, capsys):
+    # The members' copy (UTF-8 of a GB18030 file, Parquet of a sheet) holds every name and id
+    # number; a later file's bad line stops the run before validation would remove it.
+    source = write_batch(tmp_path / "source")
+    batch = tmp_path / "raw" / source.name
+    convert_batch(source, batch, form, "en")
+    survey = next(batch.glob("survey_households.*"))
+    survey.unlink()
+    lines = (source / "survey_households.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(",", ",\r", 1)  # a bare carriage return inside line 3
+    (batch / "survey_households.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = main(["run", "--raw", str(tmp_path / "raw"), "--marts", str(tmp_path / "marts")])
+    err = capsys.readouterr().err
+    assert code == 2 and "survey_households.csv" in err and "line 3" in err, err
+    assert not list((tmp_path / "marts" / "_work").glob("*.sources/*"))

@@ -5,11 +5,14 @@ publishing lets go of it, and outside a run the database is opened and closed ar
 from __future__ import annotations
 
 import fcntl
+import subprocess
+import sys
 
 import duckdb
 import pytest
 
 from pipeline.defs.resources import PovexitPaths
+from pipeline.errors import InputError
 
 BATCH = "test-2020"
 
@@ -78,3 +81,40 @@ def test_outside_a_run__each_use_opens_and_closes_the_database(tmp_path):
     assert lock_is_free(paths)
     with duckdb.connect(str(paths.warehouse_path(BATCH)), read_only=True) as reader:
         assert reader.execute("select x from kept").fetchall() == [(1,)]
+
+
+def test_a_database_another_process_holds__is_one_clear_input_error(tmp_path):
+    paths = PovexitPaths(marts_dir=str(tmp_path / "marts"))
+    with paths.warehouse(BATCH) as con:
+        con.execute("create table kept as select 1 as x")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; "
+            f"c = duckdb.connect({str(paths.warehouse_path(BATCH))!r}, read_only=True); "
+            "print('held', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        held = rf"open in another process \(pid {holder.pid}\)"
+        with pytest.raises(InputError, match=held), paths.warehouse(BATCH):
+            pass
+    finally:
+        holder.stdin.close()
+        holder.wait(30)
+
+
+def test_a_spill_folder_left_by_a_killed_run__is_removed_when_the_database_opens(tmp_path):
+    paths = PovexitPaths(marts_dir=str(tmp_path / "marts"))
+    path = paths.warehouse_path(BATCH)
+    spill = path.with_name(f"{path.name}.tmp")
+    spill.mkdir(parents=True)
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"520102197210024863")
+    with paths.warehouse(BATCH):
+        pass
+    assert not spill.exists()

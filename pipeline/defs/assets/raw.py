@@ -51,7 +51,7 @@ def raw_asset(table: RawTable) -> dg.AssetsDefinition:
                 con,
                 paths.batch_dir(batch_id),
                 table,
-                paths.warehouse_path(batch_id).with_suffix(".sources"),
+                paths.sources_dir(batch_id),
             )
             store_report(con, report, len(table.columns))
         return dg.MaterializeResult(

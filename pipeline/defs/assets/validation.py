@@ -31,7 +31,7 @@ def rejected_rows(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.
     # The UTF-8 copies of GB18030 files hold every column, names and objection summaries too;
     # nothing reads the raw relations after validation, so they go now (the raw assets make
     # them again for the next run).
-    shutil.rmtree(paths.warehouse_path(batch_id).with_suffix(".sources"), ignore_errors=True)
+    shutil.rmtree(paths.sources_dir(batch_id), ignore_errors=True)
     with paths.warehouse(batch_id) as con:
         by_rule = findings_by_file_and_rule(con)
         check = registry_check_result(con, REJECTED_ROWS.name)
