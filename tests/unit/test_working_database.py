@@ -28,6 +28,12 @@ def lock_is_free(paths: PovexitPaths) -> bool:
         return True
 
 
+def read_back(paths: PovexitPaths) -> list[tuple]:
+    """The table the test kept, read by another connection: the database is closed."""
+    with duckdb.connect(str(paths.warehouse_path(BATCH)), read_only=True) as reader:
+        return reader.execute("select x from kept").fetchall()
+
+
 @pytest.fixture
 def in_a_run(tmp_path):
     paths = PovexitPaths(marts_dir=str(tmp_path / "marts"))
@@ -69,8 +75,7 @@ def test_the_end_of_a_run__closes_the_database_and_lets_go_of_its_lock(tmp_path)
         con.execute("create table kept as select 1 as x")
     paths.teardown_after_execution(None)
     assert lock_is_free(paths)
-    with duckdb.connect(str(paths.warehouse_path(BATCH)), read_only=True) as reader:
-        assert reader.execute("select x from kept").fetchall() == [(1,)]
+    assert read_back(paths) == [(1,)]
 
 
 def test_outside_a_run__each_use_opens_and_closes_the_database(tmp_path):
@@ -79,8 +84,7 @@ def test_outside_a_run__each_use_opens_and_closes_the_database(tmp_path):
         con.execute("create table kept as select 1 as x")
         assert not lock_is_free(paths)
     assert lock_is_free(paths)
-    with duckdb.connect(str(paths.warehouse_path(BATCH)), read_only=True) as reader:
-        assert reader.execute("select x from kept").fetchall() == [(1,)]
+    assert read_back(paths) == [(1,)]
 
 
 def test_a_database_another_process_holds__is_one_clear_input_error(tmp_path):
