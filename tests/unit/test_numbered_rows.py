@@ -65,6 +65,7 @@ def test_lines_all_rows__numbered_by_position_as_the_relation_numbers_them(tmp_p
     assert numbered[0][4] == "head" and numbered[0][5] == "F"  # normalised as the relation is
 
 
+@pytest.mark.slow  # 600,000 rows: the fast tier keeps the small positional test above
 def test_lines_all_rows__a_file_read_on_every_thread_keeps_its_order(tmp_path):
     # Large enough for DuckDB to split the file between threads (several CSV buffers): the
     # check's rows must still come in file order, or every line number would be wrong.
@@ -159,7 +160,7 @@ def test_canonical_test__holds_only_where_normalising_changes_nothing(field, val
         assert normalised == plain
 
 
-@pytest.mark.slow  # a second 600,000-row file: the fast tier has the first
+@pytest.mark.slow  # 600,000 rows too
 def test_lines_all_rows__numbered_right_even_if_order_was_let_go_before(tmp_path):
     # Storing accepted rows turns preserve_insertion_order off for its statement; were it left
     # off (a statement failing between set and reset), the next check must still number rows.
