@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.schemas.fields import Field
-from pipeline.schemas.values import canonical_sql, normalize_sql
+from pipeline.schemas.values import canonical_sql, labels_for, normalize_sql
 
 SPANS_TABLE = "_raw_record_spans"
 SPANS_DDL = f"""
@@ -288,10 +288,13 @@ def normalised_value(fld: Field, column_sql: str) -> str:
     """One raw text value in its canonical spelling (`pipeline.schemas.values.normalize_sql`).
 
     Trimming every value costs more than all the rules: a value already spelt canonically
-    (ASCII, no edge space, one of its codes: nearly every value of a real export) needs only
-    `nullif(v, '')`, which one cheap test shows (`canonical_sql`); any other takes the full
-    normalisation.
+    (ASCII, no edge space: nearly every value of a real export) needs only `nullif(v, '')`,
+    which one cheap test shows (`canonical_sql`); any other takes the full normalisation. A
+    coded field's normalisation starts with that shortcut already (a value that is one of its
+    codes), and its spellings make a long expression that DuckDB would bind twice.
     """
+    if labels_for(fld):
+        return normalize_sql(fld, column_sql)
     return (
         f"case when {canonical_sql(fld, column_sql)} then nullif({column_sql}, '') "
         f"else {normalize_sql(fld, column_sql)} end"

@@ -10,7 +10,8 @@ For each raw table, in SPEC order:
 1. the check query reads the raw table once into a temp table (`_checking_<table>_rows`, in
    memory, never in the database file): each row's findings of the rules that look at one row
    alone, its typed values and the texts as read that findings show. For a file whose lines
-   are all rows it reads the file on every thread, and a row's position is its line;
+   are all rows it reads the file on every thread, and a row's position is its line, once
+   DuckDB's plan for it is seen to move no row (`check_rows`);
 2. those findings and the findings of the rules that read beyond their row (uniqueness, a
    member's household among the accepted households) become rows of `rejected_rows`, with
    the source file, the line number and the value as `pipeline.privacy` allows it to be
@@ -28,6 +29,8 @@ Nothing is copied out of the database.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterator
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -98,49 +101,72 @@ def _decode_plans(stored: dict) -> dict[str, TablePlan]:
     return plans
 
 
-def read_rows_to_check(con: duckdb.DuckDBPyConnection, table: RawTable) -> str | None:
-    """The temp view `rows_to_check(table)` that the check query reads; returns the temp table
-    it reads from, to drop after the check, or None when it reads the file itself.
-
-    A file whose lines are all rows is read as it is, on every thread and in file order
-    (`rows_view`), with no line numbers: the check's n-th row is line n + 1
-    (`check_rows`). Any other file's numbered raw relation is copied once first: DuckDB numbers
-    lines on one thread, and a query over that numbering stays on one.
-    """
-    view = rows_to_check(table.name)
+def rows_to_check_sql(con: duckdb.DuckDBPyConnection, table: RawTable) -> str | None:
+    """For a file whose lines are all rows, the relation the check query reads in place of
+    `rows_to_check(table)`, as SQL: the file as it is, read on every thread and in file order
+    (`rows_view`), with no line numbers (the check's n-th row is line n + 1, `check_rows`).
+    None for any other file."""
     as_read = rows_view(table.asset)
-    if relation_kind(con, as_read):
-        columns = normalised_columns(table.loaded_fields)
-        con.execute(
-            f'create or replace temp view "{view}" as '
-            f'select null::bigint as line_number, {columns} from "{as_read}"'
-        )
+    if not relation_kind(con, as_read):
         return None
-    copy = f"{view}_copy"
-    con.execute(f'create or replace temp table "{copy}" as select * from "{table.asset}"')
-    con.execute(f'create or replace temp view "{view}" as select * from "{copy}"')
-    return copy
+    # A subquery, not a view: DuckDB would bind the normalisation twice, once for the view
+    # and once for the query (a tenth of a second a batch, seen in small batches).
+    columns = normalised_columns(table.loaded_fields)
+    return f'(select null::bigint as line_number, {columns} from "{as_read}")'
+
+
+# The physical operators a check query read by position may have: none of them moves a row.
+_KEEPS_ORDER = {"PROJECTION", "FILTER", "READ_CSV"}
+
+
+def _operators(node: dict) -> Iterator[str]:
+    yield node.get("name", "")
+    for child in node.get("children", []):
+        yield from _operators(child)
+
+
+def _plan_keeps_order(con: duckdb.DuckDBPyConnection, query: str) -> bool:
+    """Whether DuckDB would run `query` without an operator that moves rows. The compiled
+    check has no join (`rule_compiler`), but the optimiser may add one: it rewrites a long
+    `IN (...)` list into a join unless told not to."""
+    explained = con.execute(f"explain (format json) {query}").fetchone()[1]
+    plans = json.loads(explained)
+    return all(name in _KEEPS_ORDER for plan in plans for name in _operators(plan))
 
 
 def check_rows(con: duckdb.DuckDBPyConnection, table: RawTable, plan: TablePlan) -> None:
     """Run the table's check query, then the temp view `checking_table` over its rows, each
-    with its line number."""
-    copy = read_rows_to_check(con, table)
-    if copy is None:
-        # The numbering below depends on it (DuckDB's default; a database setting, which
-        # storing the accepted rows turns off for its own statement).
-        con.execute("set preserve_insertion_order = true")
-    con.execute(plan.check_sql)
-    con.execute(f'drop view "{rows_to_check(table.name)}"')
+    with its line number.
+
+    A file whose lines are all rows is read by position when DuckDB's plan for the check
+    moves no row; otherwise (another file, or a plan with a join) the numbered raw relation
+    is copied once and read instead, which DuckDB numbers on one thread.
+    """
     rows = checked_rows_table(table.name)
-    if copy is None:
-        # The check query only filters and projects (`rule_compiler`), and DuckDB inserts the
-        # rows of a parallel scan in their order: the n-th row read is line n + 1.
-        numbered = f'select * replace (rowid + 2 as line_number) from "{rows}"'
-    else:
-        con.execute(f'drop table "{copy}"')
-        numbered = f'select * from "{rows}"'
-    con.execute(f'create or replace temp view "{checking_table(table.name)}" as {numbered}')
+    source = rows_to_check_sql(con, table)
+    if source is not None:
+        # Both are database settings: the numbering depends on them. Insertion order is
+        # DuckDB's default, which storing the accepted rows turns off for its own statement.
+        con.execute("set preserve_insertion_order = true")
+        con.execute("set disabled_optimizers = 'in_clause'")
+        try:
+            if _plan_keeps_order(con, plan.check_select_over(source)):
+                con.execute(plan.check_sql_over(source))
+                # The n-th row inserted is the n-th read: line n + 1.
+                numbered = f'select * replace (rowid + 2 as line_number) from "{rows}"'
+                con.execute(
+                    f'create or replace temp view "{checking_table(table.name)}" as {numbered}'
+                )
+                return
+        finally:
+            con.execute("reset disabled_optimizers")
+    copy = f"{rows_to_check(table.name)}_copy"
+    con.execute(f'create or replace temp table "{copy}" as select * from "{table.asset}"')
+    con.execute(plan.check_sql_over(f'"{copy}"'))
+    con.execute(f'drop table "{copy}"')
+    con.execute(
+        f'create or replace temp view "{checking_table(table.name)}" as select * from "{rows}"'
+    )
 
 
 def _validate_table(

@@ -13,12 +13,12 @@ from pipeline.schemas.names import layer_name
 
 
 def rows_to_check(table: str) -> str:
-    """The temp view of a raw relation's rows that the check query reads
-    (`pipeline.validation.read_rows_to_check`). For a file whose lines are all rows, it reads
-    the file itself, on every thread and in file order, with no line numbers (`line_number`
-    is null): the check's table numbers them by position. For any other file, a copy of the
-    numbered raw relation: DuckDB numbers a file's lines on one thread, and a query over that
-    numbering stays on one."""
+    """The name the compiled check query reads a raw relation's rows under; validation puts
+    the relation in its place (`pipeline.validation.rows_to_check_sql`). For a file whose
+    lines are all rows, the file itself, read on every thread and in file order, with no line
+    numbers (`line_number` is null): the check's table numbers them by position. For any
+    other file, a copy of the numbered raw relation: DuckDB numbers a file's lines on one
+    thread, and a query over that numbering stays on one."""
     return f"_to_check_{table}"
 
 
@@ -73,6 +73,18 @@ class TablePlan:
     beyond_row_findings_sql: str | None
     # The columns of the accepted rows that cross-table rules of later tables read.
     accepted_columns: tuple[str, ...]
+
+    def check_sql_over(self, source: str) -> str:
+        """`check_sql` reading `source` (a table's quoted name, or a subquery) in place of
+        `rows_to_check(table)`, which it names once."""
+        name = f'"{rows_to_check(self.table)}"'
+        if self.check_sql.count(name) != 1:
+            raise ValueError(f"the check query of {self.table} does not name {name} once")
+        return self.check_sql.replace(name, source)
+
+    def check_select_over(self, source: str) -> str:
+        """The query of `check_sql_over(source)`, without the table it creates."""
+        return self.check_sql_over(source).split(" as\n", 1)[1]
 
     def to_json(self) -> dict:
         return {**asdict(self), "accepted_columns": list(self.accepted_columns)}

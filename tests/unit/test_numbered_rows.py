@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import warehouse
+from pipeline import validation, warehouse
 from pipeline.ingest import ingest
 from pipeline.raw_sql import rows_view
 from pipeline.schemas.fields import REGISTRY_MEMBERS
@@ -57,9 +57,23 @@ def numbered_and_raw(tmp_path, lines: list[str]):
     return numbered, raw, bool(as_read)
 
 
-def test_lines_all_rows__numbered_by_position_as_the_relation_numbers_them(tmp_path):
+@pytest.fixture
+def plans_judged(monkeypatch) -> list[bool]:
+    """Whether each check's plan was found to move no row (and the file read by position)."""
+    judged = []
+    judge = validation._plan_keeps_order
+
+    def recorded(con, query):
+        judged.append(judge(con, query))
+        return judged[-1]
+
+    monkeypatch.setattr(validation, "_plan_keeps_order", recorded)
+    return judged
+
+
+def test_lines_all_rows__numbered_by_position_as_the_relation_numbers_them(tmp_path, plans_judged):
     numbered, raw, as_read = numbered_and_raw(tmp_path, [ROW.format(n=n) for n in range(1, 60)])
-    assert as_read  # the positional path ran
+    assert as_read and plans_judged == [True]  # the positional path ran
     assert numbered == raw
     assert [row[0] for row in numbered] == list(range(2, 61))
     assert numbered[0][4] == "head" and numbered[0][5] == "F"  # normalised as the relation is
@@ -89,6 +103,31 @@ def test_lines_all_rows__a_file_read_on_every_thread_keeps_its_order(tmp_path):
     ).fetchone()[0]
     assert total == count
     assert misplaced[0] == 0, misplaced
+
+
+def test_a_plan_that_would_move_rows__reads_the_numbered_relation_instead(
+    tmp_path, plans_judged, monkeypatch
+):
+    # Were DuckDB's plan for the check to hold an operator that moves rows (a join the
+    # optimiser added), the rows are read from the numbered relation: numbered all the same.
+    monkeypatch.setattr(validation, "_KEEPS_ORDER", {"PROJECTION"})
+    numbered, raw, _ = numbered_and_raw(tmp_path, [ROW.format(n=n) for n in range(1, 60)])
+    assert plans_judged == [False]
+    assert numbered == raw
+    assert [row[0] for row in numbered] == list(range(2, 61))
+
+
+def test_the_optimiser_left_alone__would_join_inside_the_members_check(tmp_path):
+    # Why the check turns the IN-list rewrite off: with it, DuckDB plans a join (and moves
+    # rows) inside the members' check. If this stops holding, the setting may go.
+    members_file(tmp_path / "batch", [ROW.format(n=n) for n in range(1, 10)])
+    con = warehouse.connect(":memory:")
+    ingest(con, tmp_path / "batch", REGISTRY_MEMBERS, tmp_path / "sources")
+    source = validation.rows_to_check_sql(con, REGISTRY_MEMBERS)
+    query = compiled_plans()[REGISTRY_MEMBERS.name].check_select_over(source)
+    assert not validation._plan_keeps_order(con, query)
+    con.execute("set disabled_optimizers = 'in_clause'")
+    assert validation._plan_keeps_order(con, query)
 
 
 @pytest.mark.parametrize(
