@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from importlib.metadata import version
@@ -125,13 +126,28 @@ def _operators(node: dict) -> Iterator[str]:
         yield from _operators(child)
 
 
-def _plan_keeps_order(con: duckdb.DuckDBPyConnection, query: str) -> bool:
-    """Whether DuckDB would run `query` without an operator that moves rows. The compiled
-    check has no join (`rule_compiler`), but the optimiser may add one: it rewrites a long
-    `IN (...)` list into a join unless told not to."""
-    explained = con.execute(f"explain (format json) {query}").fetchone()[1]
-    plans = json.loads(explained)
-    return all(name in _KEEPS_ORDER for plan in plans for name in _operators(plan))
+# Verdicts already reached in this process, by query and by the definition of the view of the
+# file's rows with its path left out: planning a check costs as much as running it on a small
+# file, and a batch's tables plan alike from run to run.
+_PLANS_JUDGED: dict[tuple[str, str], bool] = {}
+_FILE_PATH = re.compile(r"read_csv\('(?:[^']|'')*'")
+
+
+def _plan_keeps_order(con: duckdb.DuckDBPyConnection, query: str, rows: str) -> bool:
+    """Whether DuckDB would run `query`, which reads the view `rows`, without an operator that
+    moves rows. The compiled check has no join (`rule_compiler`), but the optimiser may add
+    one: it rewrites a long `IN (...)` list into a join unless told not to."""
+    definition = con.execute(
+        "select sql from duckdb_views() where view_name = ? and temporary = false", [rows]
+    ).fetchone()
+    key = (query, _FILE_PATH.sub("read_csv(?", definition[0] if definition else ""))
+    if key not in _PLANS_JUDGED:
+        explained = con.execute(f"explain (format json) {query}").fetchone()[1]
+        plans = json.loads(explained)
+        _PLANS_JUDGED[key] = all(
+            name in _KEEPS_ORDER for plan in plans for name in _operators(plan)
+        )
+    return _PLANS_JUDGED[key]
 
 
 def check_rows(con: duckdb.DuckDBPyConnection, table: RawTable, plan: TablePlan) -> None:
@@ -150,7 +166,7 @@ def check_rows(con: duckdb.DuckDBPyConnection, table: RawTable, plan: TablePlan)
         con.execute("set preserve_insertion_order = true")
         con.execute("set disabled_optimizers = 'in_clause'")
         try:
-            if _plan_keeps_order(con, plan.check_select_over(source)):
+            if _plan_keeps_order(con, plan.check_select_over(source), rows_view(table.asset)):
                 con.execute(plan.check_sql_over(source))
                 # The n-th row inserted is the n-th read: line n + 1.
                 numbered = f'select * replace (rowid + 2 as line_number) from "{rows}"'

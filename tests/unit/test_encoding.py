@@ -225,6 +225,7 @@ TEXT = (
 )
 
 
+@pytest.mark.slow  # hundreds of generated files: the full suite runs it
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -238,6 +239,7 @@ def test_detect__gb2312_text_is_read_as_what_it_was_saved_as(tmp_path, monkeypat
     assert detect_encoding(write(tmp_path, "t.csv", data)) == expected
 
 
+@pytest.mark.slow  # hundreds of generated files: the full suite runs it
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -255,6 +257,7 @@ def test_detect__a_bad_byte_anywhere_names_its_line(tmp_path, monkeypatch, text,
     assert "(byte 0xFF is not UTF-8; read as GB18030, " in message
 
 
+@pytest.mark.slow  # hundreds of generated files: the full suite runs it
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -282,6 +285,7 @@ PIECES = st.sampled_from(
 )
 
 
+@pytest.mark.slow  # hundreds of generated files: the full suite runs it
 @settings(max_examples=2000, deadline=None)
 @given(data=st.lists(PIECES, max_size=12).map(b"".join))
 def test_is_utf8__agrees_with_pythons_strict_decoder(data):

@@ -63,11 +63,12 @@ def plans_judged(monkeypatch) -> list[bool]:
     judged = []
     judge = validation._plan_keeps_order
 
-    def recorded(con, query):
-        judged.append(judge(con, query))
+    def recorded(con, query, rows):
+        judged.append(judge(con, query, rows))
         return judged[-1]
 
     monkeypatch.setattr(validation, "_plan_keeps_order", recorded)
+    monkeypatch.setattr(validation, "_PLANS_JUDGED", {})
     return judged
 
 
@@ -111,6 +112,7 @@ def test_a_plan_that_would_move_rows__reads_the_numbered_relation_instead(
     # Were DuckDB's plan for the check to hold an operator that moves rows (a join the
     # optimiser added), the rows are read from the numbered relation: numbered all the same.
     monkeypatch.setattr(validation, "_KEEPS_ORDER", {"PROJECTION"})
+    monkeypatch.setattr(validation, "_PLANS_JUDGED", {})
     numbered, raw, _ = numbered_and_raw(tmp_path, [ROW.format(n=n) for n in range(1, 60)])
     assert plans_judged == [False]
     assert numbered == raw
@@ -125,9 +127,13 @@ def test_the_optimiser_left_alone__would_join_inside_the_members_check(tmp_path)
     ingest(con, tmp_path / "batch", REGISTRY_MEMBERS, tmp_path / "sources")
     source = validation.rows_to_check_sql(con, REGISTRY_MEMBERS)
     query = compiled_plans()[REGISTRY_MEMBERS.name].check_select_over(source)
-    assert not validation._plan_keeps_order(con, query)
+    rows = rows_view(REGISTRY_MEMBERS.asset)
+    validation._PLANS_JUDGED.clear()
+    assert not validation._plan_keeps_order(con, query, rows)
+    validation._PLANS_JUDGED.clear()
     con.execute("set disabled_optimizers = 'in_clause'")
-    assert validation._plan_keeps_order(con, query)
+    assert validation._plan_keeps_order(con, query, rows)
+    validation._PLANS_JUDGED.clear()
 
 
 @pytest.mark.parametrize(
