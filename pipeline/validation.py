@@ -239,8 +239,8 @@ def _validate_table(
     # Only the accepted rows' typed values reach the database file: a quarantined row is in
     # rejected_rows, masked, and its values as read (an id number typed into a code column,
     # the offending value of each finding) are never written there.
-    # Stored in no particular order: every row has its line number, and keeping the copy's
-    # order would make DuckDB recompress the whole table when the file is checkpointed.
+    # Stored in no particular order: every row has its line number, and keeping the file's
+    # order would make DuckDB recompress the whole table when the database is checkpointed.
     columns = ", ".join(f'"{name}"' for name in ["line_number", *staged_columns(table)])
     con.execute("set preserve_insertion_order = false")
     try:
