@@ -52,8 +52,36 @@ def compute_shared_once(select: exp.Select, first_index: int = 0) -> exp.Select:
         # What was moved may itself repeat a part (the digits of an id, read from one cast):
         # the projection beneath gets the same treatment.
         beneath = compute_shared_once(beneath, first_index + len(shared))
+        _read_computed_beneath(select.expressions, _computed_beneath(beneath), alias)
         select.set("from_", exp.From(this=beneath.subquery(alias, copy=False)))
     return select
+
+
+def _computed_beneath(beneath: exp.Select) -> dict[str, str]:
+    """Each expression computed once at some depth of `beneath`, as printed, and its column."""
+    computed: dict[str, str] = {}
+    for node in beneath.find_all(exp.Alias):
+        if isinstance(node.parent, exp.Select) and node.alias.startswith(SHARED_PREFIX):
+            computed.setdefault(node.this.sql(), node.alias)
+    return computed
+
+
+def _read_computed_beneath(nodes: list[exp.Expression], computed: dict[str, str], alias: str):
+    """Replace in `nodes` each copy of an expression computed beneath by a read of its column.
+
+    A part of a moved expression can also stand on its own above it: the digits of an id are
+    summed for its check character, which moves beneath, and compared with the birth date,
+    which stays. Each level reads the columns of every level under it (`alias.*`), and what is
+    computed there is computed for every row, so the copy left above is read, not evaluated.
+    """
+    for node in nodes:
+        if isinstance(node, _OWN_SCOPE):
+            continue
+        name = computed.get(node.sql()) if not isinstance(node, (*_LEAVES, exp.Alias)) else None
+        if name is not None:
+            node.replace(exp.column(name, table=alias, quoted=True))
+            continue
+        _read_computed_beneath(list(node.iter_expressions()), computed, alias)
 
 
 def _plain(select: exp.Select) -> bool:

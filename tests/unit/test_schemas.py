@@ -285,3 +285,24 @@ def test_chinese_booleans__are_accepted(tmp_path, batch):
         county["poverty_county"] = "是"
         county["in_exit_batch"] = {"true": "Y", "false": "否"}[county["in_exit_batch"]]
     assert rejects(validate(tmp_path, batch)) == set()
+
+
+def test_an_id_number_with_unreadable_digits__is_reported_by_its_own_rule_alone(tmp_path, batch):
+    # Its 12th character is a letter: the id's digits 10-17 cannot be read, so neither the
+    # sex (digit 17) nor the birth date (digits 7-14) can be held against it.
+    batch["registry_members"][7].update(id_number="52990319610A130337", sex="F")
+    found = {r for r in rejects(validate(tmp_path, batch)) if r[:2] == ("registry_members", 9)}
+    assert {(column, "resident id" in rule) for _, _, column, rule in found} == {
+        ("id_number", True)
+    }
+
+
+def test_sex_and_birth_date__are_read_from_the_digits_of_an_id_with_a_wrong_check_character(
+    tmp_path, batch
+):
+    # The check character is wrong but the digits read: each rule still reports its mismatch.
+    batch["registry_members"][7].update(
+        id_number="529903196101130330", sex="F", birth_date="1961-01-14"
+    )
+    found = {r[2:] for r in rejects(validate(tmp_path, batch)) if r[:2] == ("registry_members", 9)}
+    assert {column for column, _ in found} == {"id_number", "sex", "birth_date"}

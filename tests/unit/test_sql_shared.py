@@ -55,3 +55,16 @@ def test_a_repeat_inside_a_moved_expression__is_computed_once_under_its_own_name
     assert '"_shared_0"' in rewritten and '"_shared_1"' in rewritten
     con = duckdb.connect()
     assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
+
+
+def test_a_part_of_a_moved_expression_left_above_it__reads_the_column_computed_beneath():
+    # The id's digits: summed for the check character (moved beneath), and compared on their
+    # own with the birth date (left above, once, inside a branch).
+    digit = "try_cast(substring(t.code, 1, 3) as bigint)"
+    checksum = f"(({digit} // 100) % 10 * 7 + ({digit} // 10) % 10 * 9 + {digit} % 10 * 10)"
+    alone = f"case when t.code <> '' then {digit} % 1000 end"
+    sql = f"select t.code, {checksum} % 11 as a, {checksum} + 1 as b, {alone} as c from {DATA}"
+    rewritten = shared(sql)
+    assert rewritten.count("SUBSTRING") == 1
+    con = duckdb.connect()
+    assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
