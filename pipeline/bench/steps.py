@@ -2,17 +2,22 @@
 
 `povexit run` records its run in a persistent instance when `DAGSTER_HOME` is set
 (`pipeline.runner._instance`), in an ephemeral one otherwise. The bench points one run at a
-fresh temporary home holding a minimal `dagster.yaml`, then reads that run's step stats back.
+fresh temporary home holding the project's instance settings (`deploy/dagster.yaml`: the
+storage a recorded run of the UI, sensor or schedule gets), then reads that run's step stats
+back.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-# Nothing but what keeps a throwaway instance quiet: storage defaults to SQLite in the home.
-MINIMAL_DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+from pipeline.settings import PROJECT_ROOT
+
+INSTANCE_SETTINGS = PROJECT_ROOT / "deploy" / "dagster.yaml"
 
 
 @dataclass(frozen=True)
@@ -27,10 +32,10 @@ class StepTiming:
 
 
 def recording_home(parent: Path) -> Path:
-    """A fresh DAGSTER_HOME under `parent` with a minimal instance configuration."""
+    """A fresh DAGSTER_HOME under `parent` with the project's instance settings."""
     parent.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="dagster-home-", dir=parent))
-    (home / "dagster.yaml").write_text(MINIMAL_DAGSTER_YAML, encoding="utf-8")
+    shutil.copy(INSTANCE_SETTINGS, home / "dagster.yaml")
     return home
 
 
@@ -39,12 +44,22 @@ def recorded_steps(home: Path) -> list[StepTiming]:
     province tables'), in the order they started."""
     import dagster as dg  # only here: the bench itself does not need Dagster loaded
 
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        stats = [
-            stat
-            for record in instance.get_run_records()
-            for stat in instance.get_run_step_stats(record.dagster_run.run_id)
-        ]
+    # The settings name their folder as `DAGSTER_HOME`, which the bench's own process leaves
+    # unset (`pipeline.bench.runs.run_environment`).
+    before = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            stats = [
+                stat
+                for record in instance.get_run_records()
+                for stat in instance.get_run_step_stats(record.dagster_run.run_id)
+            ]
+    finally:
+        if before is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = before
     return in_execution_order(
         StepTiming(s.step_key, s.start_time, s.end_time)
         for s in stats

@@ -135,10 +135,12 @@ def test_schedule__is_daily_at_two_in_beijing_time():
     assert nightly_reassessment.execution_timezone == "Asia/Shanghai"
 
 
-def test_instance__queues_a_batch_s_runs_one_at_a_time(tmp_path):
+def test_instance__queues_a_batch_s_runs_one_at_a_time(tmp_path, monkeypatch):
     """deploy/dagster.yaml lets one run per batch out of the queue, whether the sensor or the
     schedule tagged it with its batch or the UI launched it on the batch's partition."""
     shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", tmp_path / "dagster.yaml")
+    # Its storage is kept in the instance's folder, named as Dagster's processes know it.
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
     per_batch = {"value": {"applyLimitPerUniqueValue": True}, "limit": 1}
