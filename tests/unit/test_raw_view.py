@@ -446,3 +446,15 @@ def test_check_sources_unchanged__a_lost_utf8_copy_is_a_change(tmp_path):
 
 def test_check_sources_unchanged__nothing_read_yet_is_nothing_to_check():
     check_sources_unchanged(warehouse.connect(":memory:"))
+
+
+def test_the_whitespace_sets__hold_every_code_point_of_their_kind():
+    import sys
+    import unicodedata
+
+    from pipeline import raw_sql
+
+    everything = [chr(code) for code in range(sys.maxunicode + 1)]
+    whitespace = "".join(char for char in everything if char.isspace())
+    spaces = "".join(char for char in everything if unicodedata.category(char) == "Zs")
+    assert (whitespace, spaces) == (raw_sql._WHITESPACE, raw_sql._SPACES)
