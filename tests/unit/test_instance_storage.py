@@ -68,6 +68,7 @@ def test_a_run__opens_each_file_once(home, monkeypatch):
         assert len(opened) == 1 and run_id in opened[0]
 
 
+@pytest.mark.slow
 def test_a_long_lived_process__keeps_few_run_files_open(home):
     with dg.DagsterInstance.get() as instance:
         for _ in range(instance_storage.RUN_FILES_KEPT + 3):
