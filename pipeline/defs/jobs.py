@@ -10,7 +10,6 @@ through a chain of DuckDB steps; the multiprocess executor works too (pick it in
 import dagster as dg
 
 from pipeline.defs.assets.province import PROVINCE_GROUP
-from pipeline.defs.hooks import remove_batch_copies
 
 BRIEF = dg.AssetSelection.assets("brief")
 
@@ -18,7 +17,6 @@ ASSESS_BATCH_JOB = dg.define_asset_job(
     "assess_batch",
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups(PROVINCE_GROUP) - BRIEF,
     description="Every asset of one batch: raw files to published marts.",
-    hooks={remove_batch_copies},
 )
 
 # After the province tables: the brief's history reads them.

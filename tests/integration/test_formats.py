@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import dagster as dg
 import pytest
 
 from pipeline.cli import main
 from pipeline.convert import FORMATS, HEADERS, convert_batch
+from pipeline.definitions import defs
 from tests.batch_builder import write_batch
 from tests.integration.test_run import marts_content
+
+RAW_ASSETS = [
+    "batch_manifest",
+    *(f"raw_{name}" for name in ("counties", "registry_households", "registry_members")),
+    *(f"raw_{name}" for name in ("survey_households", "objections")),
+]
 
 # Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
 pytestmark = pytest.mark.slow
@@ -65,10 +73,8 @@ def test_every_form__leaves_no_id_number_in_the_working_database(tmp_path, form)
     assert ids and not [number for number in ids if number.encode() in data]
 
 
-@pytest.mark.parametrize("form", ["csv-gb18030", "xlsx"])
-def test_a_run_failing_after_a_copy_was_made__leaves_no_copy_behind(tmp_path, form, capsys):
-    # The members' copy (UTF-8 of a GB18030 file, Parquet of a sheet) holds every name and id
-    # number; a later file's bad line stops the run before validation would remove it.
+def _with_a_bad_survey_file(tmp_path, form):
+    """A batch in `form` whose survey file, read after the members', has a bad line 3."""
     source = write_batch(tmp_path / "source")
     batch = tmp_path / "raw" / source.name
     convert_batch(source, batch, form, "en")
@@ -77,7 +83,37 @@ def test_a_run_failing_after_a_copy_was_made__leaves_no_copy_behind(tmp_path, fo
     lines = (source / "survey_households.csv").read_text(encoding="utf-8").splitlines()
     lines[2] = lines[2].replace(",", ",\r", 1)  # a bare carriage return inside line 3
     (batch / "survey_households.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return batch
+
+
+@pytest.mark.parametrize("form", ["csv-gb18030", "xlsx"])
+def test_a_run_failing_after_a_copy_was_made__leaves_no_copy_behind(tmp_path, form, capsys):
+    # The members' copy (UTF-8 of a GB18030 file, Parquet of a sheet) holds every name and id
+    # number; a later file's bad line stops the run before validation would remove it.
+    _with_a_bad_survey_file(tmp_path, form)
     code = main(["run", "--raw", str(tmp_path / "raw"), "--marts", str(tmp_path / "marts")])
     err = capsys.readouterr().err
     assert code == 2 and "survey_households.csv" in err and "line 3" in err, err
+    assert not list((tmp_path / "marts" / "_work").glob("*.sources/*"))
+
+
+def test_a_ui_materialization_failing_after_a_copy_was_made__leaves_no_copy_behind(
+    tmp_path, monkeypatch
+):
+    # "Materialize" on a selection in the UI runs Dagster's implicit asset job, not assess_batch.
+    batch = _with_a_bad_survey_file(tmp_path, "csv-gb18030")
+    monkeypatch.setenv("POVEXIT_RAW_DIR", str(tmp_path / "raw"))
+    monkeypatch.setenv("POVEXIT_MARTS_DIR", str(tmp_path / "marts"))
+    job = defs.resolve_implicit_global_asset_job_def()
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("batch", [batch.name])
+        result = job.execute_in_process(
+            partition_key=batch.name,
+            instance=instance,
+            asset_selection=[dg.AssetKey(key) for key in RAW_ASSETS],
+            raise_on_error=False,
+        )
+    failed = {event.step_key for event in result.all_events if event.is_step_failure}
+    assert failed == {"raw_survey_households"}
+    assert (tmp_path / "marts" / "_work").is_dir()
     assert not list((tmp_path / "marts" / "_work").glob("*.sources/*"))

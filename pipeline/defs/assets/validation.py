@@ -5,6 +5,7 @@ import shutil
 import dagster as dg
 
 from pipeline.defs.assets.sql import registry_check_result, registry_check_spec
+from pipeline.defs.hooks import remove_batch_copies
 from pipeline.defs.metadata import column_schema
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
@@ -23,6 +24,7 @@ from pipeline.validation import validate_batch
     description=REJECTED_ROWS.description,
     metadata={"dagster/column_schema": column_schema(REJECTED_ROWS)},
     check_specs=[registry_check_spec(REJECTED_ROWS.name)],
+    hooks={remove_batch_copies},
 )
 def rejected_rows(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.MaterializeResult:
     batch_id = context.partition_key
