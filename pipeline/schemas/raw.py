@@ -296,6 +296,9 @@ REGISTRY_MEMBERS = schema(
 def _survey_household_known(t: ibis.Table, c: str):
     """A sampled registry household exists, in that county, with the frame's status."""
     households = valid_table(f.REGISTRY_HOUSEHOLDS)
+    # Only the households some survey names: the set the survey rows are looked up in is built
+    # from these, not from every registered household (millions, for a few thousand surveys).
+    households = households.filter(households.household_id.isin(t[c]))
     frame_of_status = ibis.ifelse(households.poverty_status == "exited", "exited", "poor")
     known = households.county_code.concat(":", households.household_id, ":", frame_of_status)
     return t.county_code.concat(":", t[c], ":", t.sample_frame).isin(known)
