@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import dagster as dg
 import pytest
@@ -51,7 +52,7 @@ def test_runs_recorded__are_read_by_dagsters_own_storage(home, tmp_path):
         assert [s.step_key for s in plain.get_run_step_stats(run_id)] == ["counted"]
 
 
-def test_a_run__opens_each_file_once(home, monkeypatch):
+def test_a_run__opens_no_shared_file_again(home, monkeypatch):
     opened = []
     real = instance_storage.create_engine
 
@@ -62,20 +63,28 @@ def test_a_run__opens_each_file_once(home, monkeypatch):
     monkeypatch.setattr(instance_storage, "create_engine", counting)
     with dg.DagsterInstance.get() as instance:
         _materialize(instance)
+        assert opened  # the runs file and the event index, once
         opened.clear()
-        run_id = _materialize(instance)
-        # Its own event file alone is new; runs, index and schedules are already open.
-        assert len(opened) == 1 and run_id in opened[0]
+        _materialize(instance)
+        assert opened == []
 
 
-@pytest.mark.slow
-def test_a_long_lived_process__keeps_few_run_files_open(home):
+def test_a_running_run__is_followed_by_a_watcher(home):
+    # The UI follows a run by watching its event file change (Dagster's watchdog).
     with dg.DagsterInstance.get() as instance:
-        for _ in range(instance_storage.RUN_FILES_KEPT + 3):
-            _materialize(instance)
-        # The index, and the last few runs' files.
-        assert len(instance.event_log_storage._engines) == instance_storage.RUN_FILES_KEPT + 1
-        assert len(instance.get_runs()) == instance_storage.RUN_FILES_KEPT + 3
+        run_id = _materialize(instance)
+        seen = threading.Event()
+
+        def callback(entry, cursor):
+            if entry.dagster_event and entry.dagster_event.message == "still running":
+                seen.set()
+
+        instance.event_log_storage.watch(run_id, None, callback)
+        try:
+            instance.report_engine_event("still running", instance.get_run_by_id(run_id))
+            assert seen.wait(timeout=10)
+        finally:
+            instance.event_log_storage.end_watch(run_id, callback)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
