@@ -20,8 +20,10 @@ from collections import defaultdict
 from sqlglot import exp
 
 SHARED_PREFIX = "_shared_"
-# A cheaper expression (a column test, one function call) costs less to repeat than to carry.
+# A cheaper expression (a column test, one function call) costs less to repeat than to carry;
+# a regular expression's match is costly enough alone (the form of an id, tested by three rules).
 MIN_FUNCTION_CALLS = 2
+_COSTLY = (exp.RegexpLike, exp.RegexpILike, exp.RegexpExtract, exp.RegexpReplace)
 _OWN_SCOPE = (exp.Subquery, exp.Select, exp.Lambda)
 _NOT_MOVABLE = (*_OWN_SCOPE, exp.Window, exp.AggFunc, exp.Rand)
 # Not work in themselves: what they choose between is.
@@ -156,6 +158,7 @@ def _movable(node: exp.Expression) -> bool:
         if isinstance(inner, exp.Column) and inner.name.startswith(SHARED_PREFIX):
             return False  # computed beside it, in the same projection
         calls += isinstance(inner, exp.Func) and not isinstance(inner, _BRANCHING)
+        calls += MIN_FUNCTION_CALLS * isinstance(inner, _COSTLY)
     return calls >= MIN_FUNCTION_CALLS
 
 

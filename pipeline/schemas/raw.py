@@ -58,13 +58,21 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARACTERS = "10X98765432"
 
 
+def id_well_formed(value: ibis.StringValue):
+    """17 digits and a digit or X: an id whose digits can be read, right or wrong."""
+    return value.re_search(r"^\d{17}[\dX]$")
+
+
 def id_digits(value: ibis.StringValue):
-    """An id number's first 17 characters read as two numbers: digits 1-9 and 10-17.
+    """An id number's first 17 characters read as two numbers: digits 1-9 and 10-17; what
+    they mean only where the id is well formed (`id_well_formed`: a cast also reads '+123',
+    ' 123' or '1e5').
 
     Every rule on an id's digits takes them from these two (the check character, the birth
     date, the sex): two casts per id instead of one substring and cast per digit, on every
-    registered person, and the compiler computes the two once for all the rules
-    (`pipeline.sql_shared`). Both numbers stay below 2**53, so their divisions are exact.
+    registered person, and the compiler computes the two, and the form's test, once for all
+    the rules (`pipeline.sql_shared`). Both numbers stay below 2**53, so their divisions are
+    exact.
     """
     return value.substr(0, 9).try_cast("int64"), value.substr(9, 8).try_cast("int64")
 
@@ -81,7 +89,7 @@ def resident_id_valid(table: ibis.Table, column: str):
         for position, weight in enumerate(ID_WEIGHTS[9:])
     )
     expected = ibis.literal(ID_CHECK_CHARACTERS).substr(total % 11, 1)
-    return value.re_search(r"^\d{17}[\dX]$") & (value.substr(17, 1) == expected)
+    return id_well_formed(value) & (value.substr(17, 1) == expected)
 
 
 RESIDENT_ID = rule(
@@ -242,16 +250,17 @@ REGISTRY_HOUSEHOLDS = schema(
 
 def sex_of_id_number(t: ibis.Table):
     """M or F as the id number's 17th digit is odd or even (the last of digits 10-17);
-    unknown (no finding) where that digit cannot be read: the id's own rule reports it."""
+    unknown (no finding) where the id is not well formed: the id's own rule reports it."""
+    well_formed = id_well_formed(t.id_number)
     _, low = id_digits(t.id_number)
-    return ibis.cases((low % 2 == 1, "M"), (low % 2 == 0, "F"))
+    return ibis.cases((well_formed & (low % 2 == 1), "M"), (well_formed & (low % 2 == 0), "F"))
 
 
 def birth_of_id_number(t: ibis.Table):
     """The id number's digits 7-14 (the birth date, YYYYMMDD) as a number: the last three of
-    digits 1-9 and the first five of digits 10-17; unknown where a digit cannot be read."""
+    digits 1-9 and the first five of digits 10-17; unknown where the id is not well formed."""
     high, low = id_digits(t.id_number)
-    return high % 1000 * 100000 + low // 1000
+    return ibis.ifelse(id_well_formed(t.id_number), high % 1000 * 100000 + low // 1000, None)
 
 
 def date_as_number(date: ibis.DateValue):

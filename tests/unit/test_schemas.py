@@ -287,10 +287,21 @@ def test_chinese_booleans__are_accepted(tmp_path, batch):
     assert rejects(validate(tmp_path, batch)) == set()
 
 
-def test_an_id_number_with_unreadable_digits__is_reported_by_its_own_rule_alone(tmp_path, batch):
-    # Its 12th character is a letter: the id's digits 10-17 cannot be read, so neither the
-    # sex (digit 17) nor the birth date (digits 7-14) can be held against it.
-    batch["registry_members"][7].update(id_number="52990319610A130337", sex="F")
+@pytest.mark.parametrize(
+    "id_number",
+    [
+        "52990319610A130337",  # a letter among digits 10-17
+        "5299031961011303",  # 16 characters: digit 17 is missing
+        "+52990319610113033",  # a sign, which a cast to a number would take
+        "529903196101 30337",  # a space inside
+    ],
+)
+def test_an_id_number_not_well_formed__is_reported_by_its_own_rule_alone(
+    tmp_path, batch, id_number
+):
+    # Neither the sex (digit 17) nor the birth date (digits 7-14) can be held against an id
+    # whose digits cannot be read; the id's own rule reports it.
+    batch["registry_members"][7].update(id_number=id_number, sex="F", birth_date="1961-01-14")
     found = {r for r in rejects(validate(tmp_path, batch)) if r[:2] == ("registry_members", 9)}
     assert {(column, "resident id" in rule) for _, _, column, rule in found} == {
         ("id_number", True)

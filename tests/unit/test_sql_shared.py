@@ -68,3 +68,14 @@ def test_a_part_of_a_moved_expression_left_above_it__reads_the_column_computed_b
     assert rewritten.count("SUBSTRING") == 1
     con = duckdb.connect()
     assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
+
+
+def test_a_repeated_regular_expression_match__is_computed_once():
+    # One call, but a costly one: the form of an id, tested by three rules.
+    form = r"regexp_matches(t.code, '^\d{6}$')"
+    both = f"coalesce({form}, true) as a, case when {form} then 1 end as b"
+    sql = f"select t.code, {both} from {DATA}"
+    rewritten = shared(sql)
+    assert rewritten.count("REGEXP_MATCHES") == 1
+    con = duckdb.connect()
+    assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
