@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import shutil
 import sys
 import warnings
 from collections.abc import Iterator
@@ -272,7 +273,14 @@ def run_one(batch_id: str, debug: bool, raw: Path, marts: Path) -> Outcome:
     # started now, it is ready by then (the job runs in this process).
     prefetch_batch_fingerprint(paths.batch_dir(batch_id))
     with batch_turn(paths, batch_id):
-        outcome = classify(_execute("assess_batch", debug, raw, marts, partition=batch_id))
+        try:
+            outcome = classify(_execute("assess_batch", debug, raw, marts, partition=batch_id))
+        finally:
+            # The batch's copies of its files (every name and id number) never outlive the
+            # run. Validation removes them, and a failed raw step's hook does; but Dagster
+            # goes on with the steps that do not need the failed one, and a later raw step
+            # may make a copy after that hook has run.
+            shutil.rmtree(paths.sources_dir(batch_id), ignore_errors=True)
         describe(outcome, paths, batch_id)
     return outcome
 

@@ -73,16 +73,16 @@ def test_every_form__leaves_no_id_number_in_the_working_database(tmp_path, form)
     assert ids and not [number for number in ids if number.encode() in data]
 
 
-def _with_a_bad_survey_file(tmp_path, form):
-    """A batch in `form` whose survey file, read after the members', has a bad line 3."""
+def _with_a_bad_file(tmp_path, form, name="survey_households"):
+    """A batch in `form` whose file `name` has a bad line 3 (the survey file is read after the
+    members', the counties' before)."""
     source = write_batch(tmp_path / "source")
     batch = tmp_path / "raw" / source.name
     convert_batch(source, batch, form, "en")
-    survey = next(batch.glob("survey_households.*"))
-    survey.unlink()
-    lines = (source / "survey_households.csv").read_text(encoding="utf-8").splitlines()
+    next(batch.glob(f"{name}.*")).unlink()
+    lines = (source / f"{name}.csv").read_text(encoding="utf-8").splitlines()
     lines[2] = lines[2].replace(",", ",\r", 1)  # a bare carriage return inside line 3
-    (batch / "survey_households.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (batch / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return batch
 
 
@@ -90,18 +90,18 @@ def _with_a_bad_survey_file(tmp_path, form):
 def test_a_run_failing_after_a_copy_was_made__leaves_no_copy_behind(tmp_path, form, capsys):
     # The members' copy (UTF-8 of a GB18030 file, Parquet of a sheet) holds every name and id
     # number; a later file's bad line stops the run before validation would remove it.
-    _with_a_bad_survey_file(tmp_path, form)
+    _with_a_bad_file(tmp_path, form)
     code = main(["run", "--raw", str(tmp_path / "raw"), "--marts", str(tmp_path / "marts")])
     err = capsys.readouterr().err
     assert code == 2 and "survey_households.csv" in err and "line 3" in err, err
     assert not list((tmp_path / "marts" / "_work").glob("*.sources/*"))
 
 
-def test_a_ui_materialization_failing_after_a_copy_was_made__leaves_no_copy_behind(
-    tmp_path, monkeypatch
-):
+@pytest.mark.parametrize("bad", ["survey_households", "counties"])
+def test_a_failing_ui_materialization__leaves_no_copy_behind(tmp_path, monkeypatch, bad):
     # "Materialize" on a selection in the UI runs Dagster's implicit asset job, not assess_batch.
-    batch = _with_a_bad_survey_file(tmp_path, "csv-gb18030")
+    # The survey file fails after the members' copy is made, the counties' file before.
+    batch = _with_a_bad_file(tmp_path, "csv-gb18030", bad)
     monkeypatch.setenv("POVEXIT_RAW_DIR", str(tmp_path / "raw"))
     monkeypatch.setenv("POVEXIT_MARTS_DIR", str(tmp_path / "marts"))
     job = defs.resolve_implicit_global_asset_job_def()
@@ -114,6 +114,17 @@ def test_a_ui_materialization_failing_after_a_copy_was_made__leaves_no_copy_behi
             raise_on_error=False,
         )
     failed = {event.step_key for event in result.all_events if event.is_step_failure}
-    assert failed == {"raw_survey_households"}
+    assert failed == {f"raw_{bad}"}
+    assert (tmp_path / "marts" / "_work").is_dir()
+    assert not list((tmp_path / "marts" / "_work").glob("*.sources/*"))
+
+
+def test_a_run_whose_first_file_fails__leaves_no_copy_made_after(tmp_path, capsys):
+    # Dagster goes on with the steps that do not need the failed one: the members' copy is
+    # made after the counties' step failed (and its hook ran).
+    _with_a_bad_file(tmp_path, "csv-gb18030", "counties")
+    code = main(["run", "--raw", str(tmp_path / "raw"), "--marts", str(tmp_path / "marts")])
+    err = capsys.readouterr().err
+    assert code == 2 and "counties.csv" in err and "line 3" in err, err
     assert (tmp_path / "marts" / "_work").is_dir()
     assert not list((tmp_path / "marts" / "_work").glob("*.sources/*"))

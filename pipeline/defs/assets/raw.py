@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipeline.defs.hooks import remove_batch_copies
+from pipeline.defs.hooks import remove_batch_copies, remove_batch_copies_after_a_failure
 from pipeline.defs.metadata import column_schema
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
@@ -44,7 +44,7 @@ def raw_asset(table: RawTable) -> dg.AssetsDefinition:
         kinds={"duckdb", "csv"},
         description=f"{table.description} Read from {table.name}.csv as text, line by line.",
         metadata={"dagster/column_schema": column_schema(TABLES[table.asset])},
-        hooks={remove_batch_copies},
+        hooks={remove_batch_copies, remove_batch_copies_after_a_failure},
     )
     def _raw(context: dg.AssetExecutionContext, paths: PovexitPaths) -> dg.MaterializeResult:
         batch_id = context.partition_key
