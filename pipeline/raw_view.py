@@ -21,6 +21,7 @@ Each step costs only what the file needs:
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -183,8 +184,22 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> tuple:
         if "gzip" in message:
             raise InputError(f"{path}: truncated or corrupt gzip stream") from None
         if "maximum line size" in message:
-            raise InputError(f"{path}: unreadable as CSV (a line too long to be a row)") from None
+            raise InputError(f"{path}: {_too_long(str(error))}") from None
         raise InputError(f"{path}: unreadable as CSV ({type(error).__name__})") from None
+
+
+def _too_long(message: str) -> str:
+    """What to say of a line longer than DuckDB reads, from its message: which line (DuckDB
+    counts the lines it has read, exactly, on every thread) and how long, never what it holds."""
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    size = re.search(r"Actual Size:\s*(\d+) bytes", message)
+    limit = re.search(r"Maximum line size of (\d+) bytes", message)
+    if not (line and size and limit):
+        return "unreadable as CSV (a line too long to be a row)"
+    return (
+        f"line {int(line[1]):,}: {int(size[1]):,} bytes, too long to be a row "
+        f"(a line may have {int(limit[1]):,})"
+    )
 
 
 def _count_lines(

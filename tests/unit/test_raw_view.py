@@ -390,6 +390,14 @@ def test_files_that_cannot_be_trusted_are_refused_naming_the_line(tmp_path, body
     assert message in refusal(tmp_path, HEADER + body)
 
 
+def test_a_line_too_long_to_be_a_row__is_refused_naming_it_without_its_content(tmp_path):
+    rows = b"".join(b"c%d,n,p,q\n" % number for number in range(2, 70_000))
+    long = b"c70000,n,p," + b"520402199503310012" * 200_000 + b"\n"
+    message = refusal(tmp_path, HEADER + rows + long + b"c70001,n,p,q\n")
+    assert "line 70,000: 3,600,011 bytes, too long to be a row" in message
+    assert "5204021995" not in message
+
+
 def test_a_gb18030_file_is_refused_naming_itself_not_its_copy(tmp_path):
     data = '代码,姓名,地点,备注\nc1,张三,p,q\nc2,李四,p,"q\n'.encode("gb18030")
     message = refusal(tmp_path, data)
