@@ -251,6 +251,9 @@ def _starts_with_bom(path: Path) -> bool:
     return head.startswith(codecs.BOM_UTF8)
 
 
+NO_BREAK_SPACE = "\u00a0"
+
+
 def _second_level() -> dict[int, None]:
     """A `str.translate` table deleting GB 2312's second level (3,008 rarer Han characters,
     lead bytes 0xD8-0xF7), so a length difference counts them in C."""
@@ -280,7 +283,9 @@ def _check_gb18030(path: Path) -> None:
         start, end = end, end + len(chunk)
         if not pending and chunk.isascii():
             continue
-        text = _decode(decoder, chunk, end)
+        # A no-break space (spreadsheets pad cells with it) is GB18030's four-byte form but
+        # no evidence either way: it counts as the space it stands for.
+        text = _decode(decoder, chunk, end).replace(NO_BREAK_SPACE, " ")
         if text.isascii():  # O(1) for a str
             continue
         kept = text.translate(_DROP_SECOND_LEVEL)

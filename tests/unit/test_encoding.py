@@ -299,6 +299,13 @@ def test_detect__accented_latin_1_pairs_are_no_chinese(tmp_path):
     assert "1 of 1 GB 2312 characters are of its rarer second level" in message
 
 
+def test_detect__no_break_spaces_around_chinese_text_are_no_evidence_against_it(tmp_path):
+    # Spreadsheets pad cells with U+00A0: a four-byte form in GB18030, outside GB 2312.
+    rows = "".join(f"52010{n},\u00a0南明区\u00a0,\u00a0{n}\u00a0\n" for n in range(5))
+    path = write(tmp_path, "t.csv", ("county_code,county_name,n\n" + rows).encode("gb18030"))
+    assert detect_encoding(path) == "gb18030"
+
+
 def test_detect__a_few_rarer_characters_among_common_ones_are_chinese(tmp_path):
     names = "张三,李四,王五,赵六,陈七,刘八,杨九,黄十,周一,吴二,哏,殍"  # the last two: second level
     assert detect_encoding(write(tmp_path, "t.csv", names.encode("gb18030"))) == "gb18030"
