@@ -52,6 +52,7 @@ def test_runs_recorded__are_read_by_dagsters_own_storage(home, tmp_path):
         assert [s.step_key for s in plain.get_run_step_stats(run_id)] == ["counted"]
 
 
+@pytest.mark.slow  # Dagster runs: the full suite runs it
 def test_a_run__opens_no_shared_file_again(home, monkeypatch):
     opened = []
     real = instance_storage.create_engine
@@ -69,6 +70,7 @@ def test_a_run__opens_no_shared_file_again(home, monkeypatch):
         assert opened == []
 
 
+@pytest.mark.slow  # Dagster runs: the full suite runs it
 def test_a_running_run__is_followed_by_a_watcher(home):
     # The UI follows a run by watching its event file change (Dagster's watchdog).
     with dg.DagsterInstance.get() as instance:
@@ -87,6 +89,7 @@ def test_a_running_run__is_followed_by_a_watcher(home):
             instance.event_log_storage.end_watch(run_id, callback)
 
 
+@pytest.mark.slow  # Dagster runs: the full suite runs it
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
 def test_a_forked_process__opens_the_files_anew_and_leaves_the_parents_alone(home):
     with dg.DagsterInstance.get() as instance:
