@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from dagster._config import StringSource
@@ -102,8 +102,12 @@ def _transaction(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-class PooledSqliteRunStorage(SqliteRunStorage):
-    """Runs, in `<base_dir>/history/runs.db`."""
+class _OneFileKept:
+    """The storage of one database file (runs, schedules) through an engine kept open; Dagster's
+    `from_local` makes the file and its tables, `_directory` places it under `base_dir`."""
+
+    _directory: Callable[[str], str]
+    _conn_string: str
 
     def __init__(self, conn_string: str, inst_data=None):
         self._engines = Engines()  # before Dagster's own set-up, which may connect
@@ -115,7 +119,7 @@ class PooledSqliteRunStorage(SqliteRunStorage):
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):
-        return cls.from_local(_runs_directory(config_value["base_dir"]), inst_data=inst_data)
+        return cls.from_local(cls._directory(config_value["base_dir"]), inst_data=inst_data)
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -125,6 +129,12 @@ class PooledSqliteRunStorage(SqliteRunStorage):
     def dispose(self) -> None:
         super().dispose()
         self._engines.dispose()
+
+
+class PooledSqliteRunStorage(_OneFileKept, SqliteRunStorage):
+    """Runs, in `<base_dir>/history/runs.db`."""
+
+    _directory = staticmethod(_runs_directory)
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
@@ -170,26 +180,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines.dispose()
 
 
-class PooledSqliteScheduleStorage(SqliteScheduleStorage):
+class PooledSqliteScheduleStorage(_OneFileKept, SqliteScheduleStorage):
     """Schedule and sensor state and ticks, in `<base_dir>/schedules/schedules.db`."""
 
-    def __init__(self, conn_string: str, inst_data=None):
-        self._engines = Engines()  # before Dagster's own set-up, which may connect
-        super().__init__(conn_string, inst_data)
-
-    @classmethod
-    def config_type(cls):
-        return {"base_dir": StringSource}
-
-    @classmethod
-    def from_config_value(cls, inst_data, config_value):
-        return cls.from_local(_schedule_directory(config_value["base_dir"]), inst_data=inst_data)
-
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        with _transaction(self._engines.get(self._conn_string)) as conn:
-            yield conn
-
-    def dispose(self) -> None:
-        super().dispose()
-        self._engines.dispose()
+    _directory = staticmethod(_schedule_directory)
