@@ -79,12 +79,17 @@ def _input_error(error) -> str | None:
 
 # How Ctrl-C reaches a failed step: as itself, or as Dagster's word for it.
 _INTERRUPTIONS = {"KeyboardInterrupt", "DagsterExecutionInterruptedError"}
+# Or as DuckDB's, when it lands during a query (SIGINT, or SIGTERM, which Dagster turns into
+# one): DuckDB stops the query and raises a plain RuntimeError with this message.
+_DUCKDB_INTERRUPTED = "RuntimeError: Query interrupted"
 
 
 def _interrupted(error) -> bool:
-    """Whether a failure's cause chain holds an interruption (Ctrl-C, SIGINT)."""
+    """Whether a failure's cause chain holds an interruption (Ctrl-C, SIGINT, SIGTERM)."""
     while error is not None:
         if error.cls_name in _INTERRUPTIONS:
+            return True
+        if error.cls_name == "RuntimeError" and error.message.strip() == _DUCKDB_INTERRUPTED:
             return True
         error = error.cause
     return False

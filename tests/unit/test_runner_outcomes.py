@@ -3,9 +3,14 @@ InputError is the user's (exit 2), anything else an internal error (exit 3)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import threading
 from types import SimpleNamespace
 
-from dagster._utils.error import SerializableErrorInfo
+import duckdb
+from dagster._utils.error import SerializableErrorInfo, serializable_error_info_from_exc_info
 
 from pipeline.runner import classify
 
@@ -32,6 +37,20 @@ def test_ctrl_c_in_a_step__is_an_interruption():
     ):
         outcome = classify(failed_step(failure))
         assert (outcome.code, outcome.message) == (130, "interrupted; nothing published")
+
+
+def test_ctrl_c_during_a_duckdb_query__is_an_interruption():
+    # DuckDB stops the query and raises its own error, not KeyboardInterrupt.
+    con = duckdb.connect()
+    threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    try:
+        con.execute("select count(*) from range(10000000000) t(i) where i % 7 = 3").fetchall()
+    except BaseException:
+        cause = serializable_error_info_from_exc_info(sys.exc_info())
+    else:
+        raise AssertionError("the query was not interrupted")
+    outcome = classify(failed_step(error("DagsterExecutionStepExecutionError", cause)))
+    assert (outcome.code, outcome.message) == (130, "interrupted; nothing published")
 
 
 def test_other_failures__keep_their_codes():
