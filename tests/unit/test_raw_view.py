@@ -394,7 +394,7 @@ def test_a_line_too_long_to_be_a_row__is_refused_naming_it_without_its_content(t
     rows = b"".join(b"c%d,n,p,q\n" % number for number in range(2, 70_000))
     long = b"c70000,n,p," + b"520402199503310012" * 200_000 + b"\n"
     message = refusal(tmp_path, HEADER + rows + long + b"c70001,n,p,q\n")
-    assert "line 70,000: 3,600,011 bytes, too long to be a row" in message
+    assert message.endswith("line 70,000: too long to be a row (over 2,000,000 bytes)")
     assert "5204021995" not in message
 
 
@@ -426,7 +426,7 @@ def test_duckdb_messages_never_reach_an_error(tmp_path):
     # A line longer than DuckDB reads: its message quotes the line, the refusal does not.
     long_line = b"c1,520402199503310012," + b"x" * (3 << 20) + b",q\n"
     message = refusal(tmp_path, HEADER + long_line)
-    assert f"line 2: {len(long_line) - 1:,} bytes, too long to be a row" in message
+    assert message.endswith("line 2: too long to be a row (over 2,000,000 bytes)")
     assert "199503310012" not in message and "xxx" not in message
 
 
