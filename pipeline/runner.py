@@ -38,6 +38,7 @@ from pipeline.errors import (
 )
 from pipeline.fingerprint import prefetch_batch_fingerprint
 from pipeline.ingest import open_table
+from pipeline.locks import exclusive_lock
 from pipeline.manifest import read_manifest
 from pipeline.report import verdict_summary
 from pipeline.schemas.fields import RAW_TABLES
@@ -125,8 +126,22 @@ def _records_runs() -> bool:
     return bool(os.environ.get("DAGSTER_HOME"))
 
 
+# Beside the instance's storage in DAGSTER_HOME: whoever opens the instance holds it meanwhile.
+INSTANCE_LOCK = ".povexit-instance.lock"
+
+
 def _instance() -> dg.DagsterInstance:
-    return dg.DagsterInstance.get() if _records_runs() else dg.DagsterInstance.ephemeral()
+    if not _records_runs():
+        return dg.DagsterInstance.ephemeral()
+    home = Path(os.environ["DAGSTER_HOME"])
+    if not home.is_dir():
+        return dg.DagsterInstance.get()  # Dagster's own message names the problem
+    # Opening an instance creates its storage the first time. Two processes doing so at once
+    # on an empty DAGSTER_HOME (two `povexit run` started together) each stamp the schema's
+    # version, and a second stamp leaves it unreadable for good ("more than one head"): they
+    # open it in turn.
+    with exclusive_lock(home / INSTANCE_LOCK):
+        return dg.DagsterInstance.get()
 
 
 def run_batches(raw: Path, marts: Path, batch_ids: list[str] | None, debug: bool = False) -> int:
@@ -188,11 +203,6 @@ def _workers(count: int, debug: bool, raw: Path, marts: Path) -> Iterator:
     if count == 1:
         yield lambda function, items: [function(item, debug, raw, marts) for item in items]
         return
-    if _records_runs():
-        # A new instance's storage is created on first use; workers starting together on
-        # an empty DAGSTER_HOME would each create it, and all but one fail.
-        with _instance():
-            pass
     context = multiprocessing.get_context("spawn")
     workers = min(count, os.cpu_count() or 1)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
