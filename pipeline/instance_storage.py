@@ -62,9 +62,6 @@ class Engines:
         self._pid = os.getpid()
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        return len(self._engines)
-
     def get(self, conn_string: str) -> Engine:
         with self._lock:
             if self._pid != os.getpid():

@@ -292,9 +292,9 @@ def run_one(batch_id: str, debug: bool, raw: Path, marts: Path) -> Outcome:
             outcome = classify(_execute("assess_batch", debug, raw, marts, partition=batch_id))
         finally:
             # The batch's copies of its files (every name and id number) never outlive the
-            # run. Validation removes them, and a failed raw step's hook does; but Dagster
-            # goes on with the steps that do not need the failed one, and a later raw step
-            # may make a copy after that hook has run.
+            # run, whatever ended it: validation removes them, and the raw steps' hooks do
+            # after a failure (`pipeline.defs.hooks`); this covers a run stopped where no
+            # hook runs.
             shutil.rmtree(paths.sources_dir(batch_id), ignore_errors=True)
         describe(outcome, paths, batch_id)
     return outcome

@@ -11,8 +11,17 @@ DATA = "(select * from (values ('520102'), ('5201x2'), (null), ('')) as v(code))
 SUM = "try_cast(substring(t.code, 1, 1) as bigint) + try_cast(substring(t.code, 2, 1) as bigint)"
 
 
+# The digits of an id read from one cast, inside a checksum.
+DIGIT = "try_cast(substring(t.code, 1, 3) as bigint)"
+CHECKSUM = f"(({DIGIT} // 100) % 10 * 7 + ({DIGIT} // 10) % 10 * 9 + {DIGIT} % 10 * 10)"
+
+
 def shared(sql: str) -> str:
     return compute_shared_once(sqlglot.parse_one(sql, dialect="duckdb")).sql(dialect="duckdb")
+
+
+def answers(sql: str) -> list[tuple]:
+    return duckdb.connect().execute(sql).fetchall()
 
 
 def test_a_repeated_expression__is_computed_once_with_the_same_answers():
@@ -23,8 +32,7 @@ def test_a_repeated_expression__is_computed_once_with_the_same_answers():
     rewritten = shared(sql)
     assert rewritten.count("SUBSTRING") == 2
     assert '"_shared_0"' in rewritten
-    con = duckdb.connect()
-    assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
+    assert answers(rewritten) == answers(sql)
 
 
 def test_copies_only_in_branches__stay_where_they_are():
@@ -46,28 +54,22 @@ def test_another_shape__comes_back_unchanged():
 
 
 def test_a_repeat_inside_a_moved_expression__is_computed_once_under_its_own_name():
-    # The digits of an id read from one cast, inside the checksum that is itself repeated.
-    digit = "try_cast(substring(t.code, 1, 3) as bigint)"
-    checksum = f"(({digit} // 100) % 10 * 7 + ({digit} // 10) % 10 * 9 + {digit} % 10 * 10)"
-    sql = f"select t.code, {checksum} % 11 as a, {checksum} + 1 as b from {DATA}"
+    # The checksum is itself repeated.
+    sql = f"select t.code, {CHECKSUM} % 11 as a, {CHECKSUM} + 1 as b from {DATA}"
     rewritten = shared(sql)
     assert rewritten.count("SUBSTRING") == 1
     assert '"_shared_0"' in rewritten and '"_shared_1"' in rewritten
-    con = duckdb.connect()
-    assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
+    assert answers(rewritten) == answers(sql)
 
 
 def test_a_part_of_a_moved_expression_left_above_it__reads_the_column_computed_beneath():
     # The id's digits: summed for the check character (moved beneath), and compared on their
     # own with the birth date (left above, once, inside a branch).
-    digit = "try_cast(substring(t.code, 1, 3) as bigint)"
-    checksum = f"(({digit} // 100) % 10 * 7 + ({digit} // 10) % 10 * 9 + {digit} % 10 * 10)"
-    alone = f"case when t.code <> '' then {digit} % 1000 end"
-    sql = f"select t.code, {checksum} % 11 as a, {checksum} + 1 as b, {alone} as c from {DATA}"
+    alone = f"case when t.code <> '' then {DIGIT} % 1000 end"
+    sql = f"select t.code, {CHECKSUM} % 11 as a, {CHECKSUM} + 1 as b, {alone} as c from {DATA}"
     rewritten = shared(sql)
     assert rewritten.count("SUBSTRING") == 1
-    con = duckdb.connect()
-    assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
+    assert answers(rewritten) == answers(sql)
 
 
 def test_a_repeated_regular_expression_match__is_computed_once():
@@ -77,5 +79,4 @@ def test_a_repeated_regular_expression_match__is_computed_once():
     sql = f"select t.code, {both} from {DATA}"
     rewritten = shared(sql)
     assert rewritten.count("REGEXP_MATCHES") == 1
-    con = duckdb.connect()
-    assert con.execute(rewritten).fetchall() == con.execute(sql).fetchall()
+    assert answers(rewritten) == answers(sql)
