@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from pipeline.schemas.registry import Table
+from pipeline.warehouse import grouping_threads
 
 
 def built_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, str]]:
@@ -56,6 +57,11 @@ GRAIN_HASH = "hash"
 
 def repeated_keys(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     """Key values (of the table's grain) held by more than one row."""
+    with grouping_threads(con):
+        return _repeated_keys(con, table)
+
+
+def _repeated_keys(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     keys = ", ".join(f'"{name}"' for name in table.grain)
     if len(table.grain) > 1:
         # Grouping millions of rows by several columns costs half again what grouping one

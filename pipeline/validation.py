@@ -52,7 +52,7 @@ from pipeline.validation_plan import (
     rows_to_check,
     staged_columns,
 )
-from pipeline.warehouse import relation_kind
+from pipeline.warehouse import grouping_threads, relation_kind
 
 _PIPELINE = Path(__file__).resolve().parent
 # Everything the compiled SQL is made from: the schemas' package whole (the rules, the fields,
@@ -201,19 +201,21 @@ def _validate_table(
         if plan.beyond_row_findings_sql
         else ""
     )
-    con.execute(
-        f"""
-        insert into rejected_rows
-        select ?, ?, ?, line_number, finding."column", finding.rule,
-            povexit_mask(finding.value, finding."column" in ({personal_columns}))
-        from (
-            select line_number, unnest(findings) as finding from {checking}
-            where findings is not null
-            {beyond_row_findings}
+    # The rules beyond a row group every row by its keys (uniqueness).
+    with grouping_threads(con):
+        con.execute(
+            f"""
+            insert into rejected_rows
+            select ?, ?, ?, line_number, finding."column", finding.rule,
+                povexit_mask(finding.value, finding."column" in ({personal_columns}))
+            from (
+                select line_number, unnest(findings) as finding from {checking}
+                where findings is not null
+                {beyond_row_findings}
+            )
+            """,
+            [batch_id, source_file, table.name],
         )
-        """,
-        [batch_id, source_file, table.name],
-    )
     con.execute(
         """
         insert into rejected_rows

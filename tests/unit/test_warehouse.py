@@ -1,4 +1,5 @@
-"""DuckDB's memory cap from the environment: a size DuckDB can work in, or one clear error."""
+"""DuckDB's memory cap from the environment: a size DuckDB can work in, or one clear error; the
+threads a grouping statement gets."""
 
 from __future__ import annotations
 
@@ -27,3 +28,20 @@ def test_memory_limit__anything_else_is_one_input_error(monkeypatch, value):
     monkeypatch.setenv(warehouse.MEMORY_LIMIT_ENV, value)
     with pytest.raises(InputError, match="POVEXIT_DUCKDB_MEMORY_LIMIT"):
         warehouse.memory_limit()
+
+
+def _threads(con) -> int:
+    return con.execute("select current_setting('threads')").fetchone()[0]
+
+
+@pytest.mark.parametrize("threads", [1, 2, warehouse.GROUPING_THREADS + 2])
+def test_grouping_threads__at_least_the_grouping_count_then_as_before(threads):
+    with warehouse.connect(":memory:") as con:
+        con.execute(f"set threads = {threads}")
+        with warehouse.grouping_threads(con):
+            assert _threads(con) == max(threads, warehouse.GROUPING_THREADS)
+        assert _threads(con) == threads
+        # restored after a failing statement too
+        with pytest.raises(Exception, match="no_such_table"), warehouse.grouping_threads(con):
+            con.execute("select * from no_such_table")
+        assert _threads(con) == threads
