@@ -57,7 +57,8 @@ GRAIN_HASH = "hash"
 
 def repeated_keys(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     """Key values (of the table's grain) held by more than one row."""
-    with grouping_threads(con):
+    rows = con.execute(f'select count(*) from "{table.name}"').fetchone()[0]
+    with grouping_threads(con, rows):
         return _repeated_keys(con, table)
 
 

@@ -202,7 +202,8 @@ def _validate_table(
         else ""
     )
     # The rules beyond a row group every row by its keys (uniqueness).
-    with grouping_threads(con):
+    rows = con.execute(f"select count(*) from {checking}").fetchone()[0]
+    with grouping_threads(con, rows):
         con.execute(
             f"""
             insert into rejected_rows

@@ -119,16 +119,19 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
 # two hash tables too large for the processor's cache; with four threads the same grouping takes
 # half as long on the same two cores (9.2 million keys: 0.70 s and 0.33 s). A query that reads
 # a file or computes row by row gains nothing from threads beyond the cores, and loses a little,
-# so only the statements that group many keys get them.
+# so only the statements that group many keys get them. Changing the threads costs a few
+# milliseconds each way, more than a small table's grouping gains.
 GROUPING_THREADS = 4
+GROUPING_ROWS = 1_000_000
 
 
 @contextmanager
-def grouping_threads(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Run the block's statements with at least `GROUPING_THREADS` DuckDB threads (a setting
-    of the whole database: the steps of a run take turns)."""
+def grouping_threads(con: duckdb.DuckDBPyConnection, rows: int) -> Iterator[None]:
+    """Run the block's statements, which group `rows` rows, with at least `GROUPING_THREADS`
+    DuckDB threads when they are `GROUPING_ROWS` or more (a setting of the whole database: the
+    steps of a run take turns)."""
     threads = con.execute("select current_setting('threads')").fetchone()[0]
-    if threads >= GROUPING_THREADS:
+    if rows < GROUPING_ROWS or threads >= GROUPING_THREADS:
         yield
         return
     con.execute(f"set threads = {GROUPING_THREADS}")

@@ -36,12 +36,20 @@ def _threads(con) -> int:
 
 @pytest.mark.parametrize("threads", [1, 2, warehouse.GROUPING_THREADS + 2])
 def test_grouping_threads__at_least_the_grouping_count_then_as_before(threads):
+    many = warehouse.GROUPING_ROWS
     with warehouse.connect(":memory:") as con:
         con.execute(f"set threads = {threads}")
-        with warehouse.grouping_threads(con):
+        with warehouse.grouping_threads(con, many):
             assert _threads(con) == max(threads, warehouse.GROUPING_THREADS)
         assert _threads(con) == threads
         # restored after a failing statement too
-        with pytest.raises(Exception, match="no_such_table"), warehouse.grouping_threads(con):
+        with pytest.raises(Exception, match="no_such_table"), warehouse.grouping_threads(con, many):
             con.execute("select * from no_such_table")
         assert _threads(con) == threads
+
+
+def test_grouping_threads__a_small_grouping_keeps_the_threads():
+    with warehouse.connect(":memory:") as con:
+        con.execute("set threads = 1")
+        with warehouse.grouping_threads(con, warehouse.GROUPING_ROWS - 1):
+            assert _threads(con) == 1
