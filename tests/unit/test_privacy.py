@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline import privacy
 from pipeline.errors import InputError
 from pipeline.generate.names import SURNAMES as GENERATED_SURNAMES
-from pipeline.privacy import COMPOUND_SURNAMES, MASK_VALUE_MACRO, SURNAMES, mask_value
+from pipeline.privacy import (
+    COMPOUND_SURNAMES,
+    MASK_VALUE_MACRO,
+    NAME_PATTERN,
+    SURNAMES,
+    WHOLE_NAME_PATTERN,
+    mask_value,
+)
 from tests.batch_builder import resident_id
 from tests.conftest import validate
 
@@ -137,3 +146,12 @@ def test_quarantine__an_integer_beyond_32_bits_is_a_type_finding(tmp_path, batch
         "where source_table = 'registry_members'"
     ).fetchall()
     assert ("member_no", "type: int", "3000000000") in rules
+
+
+@pytest.mark.parametrize("pattern", [NAME_PATTERN, WHOLE_NAME_PATTERN])
+def test_name_patterns__need_a_character_beyond_ascii(pattern):
+    # The name rules skip plain ASCII values (pipeline/schemas/raw.py): a match starts with a
+    # surname, and every surname is written in Han characters.
+    assert pattern.removeprefix("^").startswith(privacy._SURNAME)
+    assert all(ord(char) > 127 for char in SURNAMES + "".join(COMPOUND_SURNAMES))
+    assert not re.search(pattern, "".join(map(chr, range(128))))
