@@ -8,8 +8,11 @@ on lines 2-5.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
+from pipeline import validation, warehouse
 from tests.conftest import rejects, validate
 
 
@@ -317,3 +320,31 @@ def test_sex_and_birth_date__are_read_from_the_digits_of_an_id_with_a_wrong_chec
     )
     found = {r[2:] for r in rejects(validate(tmp_path, batch)) if r[:2] == ("registry_members", 9)}
     assert {column for column, _ in found} == {"id_number", "sex", "birth_date"}
+
+
+def test_rules_beyond_a_row__find_the_same_with_grouping_threads(tmp_path, batch, monkeypatch):
+    # A table of a million rows or more groups its keys with more threads
+    # (`warehouse.grouping_threads`); this small batch takes that path when the threshold is 0.
+    members = batch["registry_members"]
+    members[1]["member_no"] = "1"
+    members[7]["id_number"] = members[0]["id_number"]
+    _duplicate("registry_households", 3)(batch)
+    expected = rejects(validate(tmp_path / "default", batch))
+    assert {("registry_members", 3), ("registry_members", 9)} <= {r[:2] for r in expected}
+
+    threads_inside = []
+
+    @contextmanager
+    def recorded(con, rows):
+        with warehouse.grouping_threads(con, rows):
+            threads_inside.append(con.execute("select current_setting('threads')").fetchone()[0])
+            yield
+
+    monkeypatch.setattr(warehouse, "GROUPING_ROWS", 0)
+    monkeypatch.setattr(validation, "grouping_threads", recorded)
+    con = validate(tmp_path / "threads", batch)
+    assert rejects(con) == expected
+    assert threads_inside and min(threads_inside) >= warehouse.GROUPING_THREADS
+    with warehouse.connect(":memory:") as fresh:
+        default = fresh.execute("select current_setting('threads')").fetchone()[0]
+    assert con.execute("select current_setting('threads')").fetchone()[0] == default
