@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,23 @@ def validate(tmp_path: Path, batch: dict):
         ingest.store_report(con, report, len(table.columns))
     validation.validate_batch(con, batch["manifest"]["batch_id"])
     return con
+
+
+def grouping_threads_everywhere(monkeypatch, module) -> list[int]:
+    """Make every grouping of `module` take the path of a table of a million rows
+    (`warehouse.grouping_threads`), whatever its size; returns the list of the DuckDB threads
+    each grouping ran with, filled as they run."""
+    threads_inside: list[int] = []
+
+    @contextmanager
+    def recorded(con, rows):
+        with warehouse.grouping_threads(con, rows):
+            threads_inside.append(con.execute("select current_setting('threads')").fetchone()[0])
+            yield
+
+    monkeypatch.setattr(warehouse, "GROUPING_ROWS", 0)
+    monkeypatch.setattr(module, "grouping_threads", recorded)
+    return threads_inside
 
 
 def rejects(con) -> set[tuple[str, int, str, str]]:

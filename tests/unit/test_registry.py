@@ -6,14 +6,14 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipeline import contracts
+from pipeline import contracts, warehouse
 from pipeline.contracts import table_problems
 from pipeline.schemas.fields import RAW_TABLES
 from pipeline.schemas.names import layer_name
 from pipeline.schemas.registry import PUBLISHED_TABLES, TABLES, comment_statements, ddl
 from pipeline.sql_models import load_models, materialize
 from pipeline.warehouse import relation_kind
-from tests.conftest import validate
+from tests.conftest import grouping_threads_everywhere, validate
 from tests.unit.sql.mart_batch import MANIFEST, build_marts
 
 
@@ -100,6 +100,21 @@ def test_contract__a_repeated_grain_fails():
     assert table_problems(con, table) == [
         "1 values of the grain (batch_id, county_code, indicator) are held by several rows"
     ]
+
+
+def test_contract__a_repeated_grain_fails_with_grouping_threads_too(monkeypatch):
+    # A table of a million rows or more is grouped with more threads; this small one is too
+    # here, and the threads are as before afterwards.
+    threads_inside = grouping_threads_everywhere(monkeypatch, contracts)
+    con = duckdb.connect()
+    con.execute("set threads = 1")
+    table = TABLES["guarantee_compliance"]
+    con.execute(ddl(table))
+    row = "('b', '520101', 'food', 1, 1, 1.0)"
+    con.execute(f"insert into guarantee_compliance values {row}, {row}, {row.replace('b', 'c')}")
+    assert contracts.repeated_keys(con, table) == 1
+    assert threads_inside == [warehouse.GROUPING_THREADS]
+    assert con.execute("select current_setting('threads')").fetchone()[0] == 1
 
 
 def test_contract__keys_that_share_a_hash_but_differ_are_no_repeat(monkeypatch):

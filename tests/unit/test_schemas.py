@@ -8,12 +8,10 @@ on lines 2-5.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 
 from pipeline import validation, warehouse
-from tests.conftest import rejects, validate
+from tests.conftest import grouping_threads_everywhere, rejects, validate
 
 
 def test_valid_batch__has_no_rejects(tmp_path, batch):
@@ -332,16 +330,7 @@ def test_rules_beyond_a_row__find_the_same_with_grouping_threads(tmp_path, batch
     expected = rejects(validate(tmp_path / "default", batch))
     assert {("registry_members", 3), ("registry_members", 9)} <= {r[:2] for r in expected}
 
-    threads_inside = []
-
-    @contextmanager
-    def recorded(con, rows):
-        with warehouse.grouping_threads(con, rows):
-            threads_inside.append(con.execute("select current_setting('threads')").fetchone()[0])
-            yield
-
-    monkeypatch.setattr(warehouse, "GROUPING_ROWS", 0)
-    monkeypatch.setattr(validation, "grouping_threads", recorded)
+    threads_inside = grouping_threads_everywhere(monkeypatch, validation)
     con = validate(tmp_path / "threads", batch)
     assert rejects(con) == expected
     assert threads_inside and min(threads_inside) >= warehouse.GROUPING_THREADS
