@@ -40,15 +40,20 @@ def test_ctrl_c_in_a_step__is_an_interruption():
 
 
 def test_ctrl_c_during_a_duckdb_query__is_an_interruption():
-    # DuckDB stops the query and raises its own error, not KeyboardInterrupt.
+    # DuckDB stops the query and raises its own error, not KeyboardInterrupt. It stops when
+    # Python's SIGINT handler raises: a test run earlier in this process may have left another
+    # handler (Dagster's, which only notes the signal), so Python's own is put back meanwhile.
     con = duckdb.connect()
-    threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
+        threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
         con.execute("select count(*) from range(10000000000) t(i) where i % 7 = 3").fetchall()
     except BaseException:
         cause = serializable_error_info_from_exc_info(sys.exc_info())
     else:
         raise AssertionError("the query was not interrupted")
+    finally:
+        signal.signal(signal.SIGINT, handler)
     outcome = classify(failed_step(error("DagsterExecutionStepExecutionError", cause)))
     assert (outcome.code, outcome.message) == (130, "interrupted; nothing published")
 
