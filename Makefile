@@ -40,7 +40,7 @@ test: install
 	$(RUN) pytest -n 2 --dist loadfile
 
 test-fast: install
-	$(RUN) pytest -m "not slow"
+	$(RUN) pytest -n 2 --dist loadfile -m "not slow"
 
 # Batches are generated once per scale and seed into $(BENCH_DIR) (not tracked) and reused;
 # BENCH_ARGS passes more options, e.g. make bench BENCH_ARGS="--scale 0.01".
