@@ -40,9 +40,10 @@ def test_ctrl_c_in_a_step__is_an_interruption():
 
 
 def test_ctrl_c_during_a_duckdb_query__is_an_interruption():
-    # DuckDB stops the query and raises its own error, not KeyboardInterrupt. It stops when
-    # Python's SIGINT handler raises: a test run earlier in this process may have left another
-    # handler (Dagster's, which only notes the signal), so Python's own is put back meanwhile.
+    # DuckDB stops the query and raises its own error, not KeyboardInterrupt. It stops only
+    # when Python's SIGINT handler raises: a test run earlier in this process may have left a
+    # handler that notes the signal and returns (Dagster's `capture_interrupts` installs one),
+    # so Python's own is put back meanwhile.
     con = duckdb.connect()
     handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
