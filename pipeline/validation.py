@@ -202,7 +202,11 @@ def _validate_table(
         else ""
     )
     # The rules beyond a row group every row by its keys (uniqueness).
-    rows = con.execute(f"select count(*) from {checking}").fetchone()[0]
+    rows = (
+        con.execute(f"select count(*) from {checking}").fetchone()[0]
+        if plan.beyond_row_findings_sql
+        else 0
+    )
     with grouping_threads(con, rows):
         con.execute(
             f"""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -130,15 +130,23 @@ def grouping_threads(con: duckdb.DuckDBPyConnection, rows: int) -> Iterator[None
     """Run the block's statements, which group `rows` rows, with at least `GROUPING_THREADS`
     DuckDB threads when they are `GROUPING_ROWS` or more (a setting of the whole database: the
     steps of a run take turns)."""
-    threads = con.execute("select current_setting('threads')").fetchone()[0]
-    if rows < GROUPING_ROWS or threads >= GROUPING_THREADS:
+    threads = (
+        con.execute("select current_setting('threads')").fetchone()[0]
+        if rows >= GROUPING_ROWS
+        else GROUPING_THREADS
+    )
+    if threads >= GROUPING_THREADS:
         yield
         return
     con.execute(f"set threads = {GROUPING_THREADS}")
     try:
         yield
-    finally:
-        con.execute(f"set threads = {threads}")
+    except BaseException:
+        # The block's own error is the one to report, not a failed restore after it.
+        with suppress(duckdb.Error):
+            con.execute(f"set threads = {threads}")
+        raise
+    con.execute(f"set threads = {threads}")
 
 
 def another_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

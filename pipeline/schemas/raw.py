@@ -113,7 +113,8 @@ def _byte_length(value: str) -> int:
     """DuckDB's strlen: the bytes of a text; as many as its characters only for ASCII."""
 
 
-def _holds_no_name(value: ibis.StringValue, pattern: str):
+def _holds_no_name(value: ibis.StringValue, pattern: str) -> ibis.BooleanValue:
+    """True unless `pattern` (a name) is found in `value`; not searched in plain ASCII."""
     return ibis.ifelse(_byte_length(value) == value.length(), True, ~value.re_search(pattern))
 
 

@@ -46,15 +46,18 @@ def test_ctrl_c_during_a_duckdb_query__is_an_interruption():
     # so Python's own is put back meanwhile.
     con = duckdb.connect()
     handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
     try:
-        threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        timer.start()
         con.execute("select count(*) from range(10000000000) t(i) where i % 7 = 3").fetchall()
     except BaseException:
         cause = serializable_error_info_from_exc_info(sys.exc_info())
     else:
         raise AssertionError("the query was not interrupted")
     finally:
-        signal.signal(signal.SIGINT, handler)
+        timer.cancel()  # no stray signal if the query failed before it fired
+        if handler is not None:  # None: a handler installed from C, which Python cannot restore
+            signal.signal(signal.SIGINT, handler)
     outcome = classify(failed_step(error("DagsterExecutionStepExecutionError", cause)))
     assert (outcome.code, outcome.message) == (130, "interrupted; nothing published")
 

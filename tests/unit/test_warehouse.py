@@ -3,6 +3,7 @@ threads a grouping statement gets."""
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from pipeline import warehouse
@@ -43,7 +44,10 @@ def test_grouping_threads__at_least_the_grouping_count_then_as_before(threads):
             assert _threads(con) == max(threads, warehouse.GROUPING_THREADS)
         assert _threads(con) == threads
         # restored after a failing statement too
-        with pytest.raises(Exception, match="no_such_table"), warehouse.grouping_threads(con, many):
+        with (
+            pytest.raises(duckdb.CatalogException, match="no_such_table"),
+            warehouse.grouping_threads(con, many),
+        ):
             con.execute("select * from no_such_table")
         assert _threads(con) == threads
 
