@@ -57,3 +57,26 @@ def test_grouping_threads__a_small_grouping_keeps_the_threads():
         con.execute("set threads = 1")
         with warehouse.grouping_threads(con, warehouse.GROUPING_ROWS - 1):
             assert _threads(con) == 1
+
+
+def test_grouping_threads__a_failed_restore_does_not_hide_the_blocks_error():
+    class Database:  # answers the threads query; refuses the restore, as a broken database would
+        def __init__(self):
+            self.statements = []
+
+        def execute(self, sql):
+            self.statements.append(sql)
+            if sql == "set threads = 2":
+                raise duckdb.ConnectionException("database invalidated")
+            return self
+
+        def fetchone(self):
+            return (2,)
+
+    con = Database()
+    with (
+        pytest.raises(ValueError, match="the block's"),
+        warehouse.grouping_threads(con, warehouse.GROUPING_ROWS),
+    ):
+        raise ValueError("the block's own error")
+    assert con.statements[-1] == "set threads = 2"  # the restore was tried
