@@ -125,17 +125,21 @@ GROUPING_THREADS = 4
 GROUPING_ROWS = 1_000_000
 
 
+def _threads_to_raise(con: duckdb.DuckDBPyConnection, rows: int) -> int | None:
+    """DuckDB's threads, if a grouping of `rows` rows is to run with more; else None."""
+    if rows < GROUPING_ROWS:
+        return None
+    threads = con.execute("select current_setting('threads')").fetchone()[0]
+    return threads if threads < GROUPING_THREADS else None
+
+
 @contextmanager
 def grouping_threads(con: duckdb.DuckDBPyConnection, rows: int) -> Iterator[None]:
     """Run the block's statements, which group `rows` rows, with at least `GROUPING_THREADS`
     DuckDB threads when they are `GROUPING_ROWS` or more (a setting of the whole database: the
     steps of a run take turns)."""
-    threads = (
-        con.execute("select current_setting('threads')").fetchone()[0]
-        if rows >= GROUPING_ROWS
-        else GROUPING_THREADS
-    )
-    if threads >= GROUPING_THREADS:
+    threads = _threads_to_raise(con, rows)
+    if threads is None:
         yield
         return
     con.execute(f"set threads = {GROUPING_THREADS}")
