@@ -2,19 +2,24 @@
 
 A batch has changed when its bytes have, whatever the files' modification times say; the marts
 are stale when either fingerprint differs from the one recorded when they were published.
-Hashing a whole batch takes a second or more, so `povexit run` starts it in the background
-(`prefetch_batch_fingerprint`) and the publish step takes the answer, kept while no file's size,
-times or inode have changed.
+Hashing a batch reads every byte of it, so `povexit run` starts it in the background
+(`prefetch_batch_fingerprint`) and the publish step takes the answer, kept while no file's
+size, times or inode have changed. The hash is XXH3 (128 bits): it tells a changed file from an
+unchanged one as surely as a cryptographic hash would (nobody forges a batch to collide), and
+it runs at 14 GB/s here against 0.6 GB/s for BLAKE2b and 1.5 GB/s for SHA-256. The hashing
+shares the cores with the run: the 870 MB of the scale-1 batch took 1.3 s of BLAKE2b, and take
+0.16 s, most of it reading the files.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import threading
 import time
 from functools import cache
 from pathlib import Path
+
+import xxhash
 
 from pipeline.manifest import MANIFEST_FILE
 from pipeline.readers import SUFFIXES
@@ -71,7 +76,7 @@ def _remembered_digest(folder: Path, files: list[Path]) -> str:
     remembered = _DIGESTS.get(folder)
     if remembered and remembered[0] == stamps:
         return remembered[1]
-    digest = hashlib.blake2b(digest_size=16)
+    digest = xxhash.xxh3_128()
     for path in files:
         _digest_file(digest, path)
     answer = digest.hexdigest()
@@ -97,7 +102,7 @@ def _prefetch(folder: Path) -> None:
 @cache
 def code_fingerprint() -> str:
     """Hash of the SQL models and the package's code and reference data."""
-    digest = hashlib.blake2b(digest_size=16)
+    digest = xxhash.xxh3_128()
     sources = [*sorted((PACKAGE.parent / "sql").rglob("*.sql"))]
     sources += sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".toml", ".csv"))
     for path in sources:
