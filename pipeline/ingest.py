@@ -18,38 +18,18 @@ is over: the report records what each file was when it was read (`FileStamp`), a
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from pipeline.errors import InputError
+from pipeline.file_stamps import FileStamp, file_stamp
 from pipeline.privacy import mask_value
 from pipeline.raw_view import NotUtf8, create_raw_view, drop_raw_relation
 from pipeline.readers import SUFFIXES, Source, open_source, sheet_blocks
 from pipeline.schemas.fields import RawTable
 from pipeline.schemas.values import normalize_sql
-
-
-@dataclass(frozen=True)
-class FileStamp:
-    """A file as it was when read: a file rewritten in place changes its size or modification
-    time, and one replaced by another (a copy, a rename) its inode."""
-
-    path: str
-    size: int
-    mtime_ns: int
-    inode: int
-
-
-def file_stamp(path: Path) -> FileStamp | None:
-    """The stamp of `path` now; None when it is gone."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return FileStamp(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
 @dataclass

@@ -33,7 +33,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.schemas.fields import Field
+from pipeline.byte_scan import ByteScan
+from pipeline.schemas.fields import Field, RawTable
 from pipeline.schemas.values import canonical_sql, labels_for, normalize_sql
 
 SPANS_TABLE = "_raw_record_spans"
@@ -77,6 +78,22 @@ class CsvLayout:
     # Every line after the header is a row: no quote, the header's number of fields, not blank,
     # and no carriage return but in a line end (known once the file has been counted).
     rows_are_lines: bool = False
+
+
+def csv_layout(
+    table: RawTable, readable: Path, names: list[str], scan: ByteScan, multiline: bool = False
+) -> CsvLayout:
+    """The layout of `table`'s file as DuckDB reads it (`readable`: the file, or its UTF-8
+    copy), from its header's column names and the survey of its bytes."""
+    return CsvLayout(
+        source_table=table.name,
+        path=readable.resolve(),
+        crlf=scan.has_carriage_return,
+        quoted=scan.has_quote,
+        multiline=multiline,
+        fields_expected=len(names),
+        loaded=tuple((fld, names.index(fld.name) + 1) for fld in table.loaded_fields),
+    )
 
 
 def _literal(text: str) -> str:

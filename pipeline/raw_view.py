@@ -37,6 +37,7 @@ from pipeline.raw_sql import (
     SPANS_TABLE,
     CsvLayout,
     counts_sql,
+    csv_layout,
     rows_view,
     screen_sql,
     view_sql,
@@ -87,15 +88,7 @@ def create_raw_view(
         raise nul_byte_error(path, scan.first_nul, read_from=readable)
     line_map = _scan(readable, path, len(names)) if scan.needs_line_scan else None
     _store_spans(con, table.name, line_map)
-    layout = CsvLayout(
-        source_table=table.name,
-        path=readable.resolve(),
-        crlf=scan.has_carriage_return,
-        quoted=scan.has_quote,
-        multiline=bool(line_map and line_map.multiline),
-        fields_expected=len(names),
-        loaded=tuple((fld, names.index(fld.name) + 1) for fld in table.loaded_fields),
-    )
+    layout = csv_layout(table, readable, names, scan, bool(line_map and line_map.multiline))
     if line_map is None:
         line_map, exceptions = _count_lines(con, layout, path, scan)
     else:

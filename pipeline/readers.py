@@ -54,11 +54,22 @@ def open_source(path: Path, whole_file: bool = True) -> Source:
     `whole_file=False`) taken from a header line that is UTF-8."""
     if path.name.endswith(".xlsx"):
         return Source(path, "xlsx", _sheet_header(path))
+    if not whole_file and (source := utf8_csv_source(path)) is not None:
+        return source
     first = _first_line(path)
-    if not whole_file and _is_utf8_text(first):
-        return Source(path, "utf-8", _csv_header(first, "utf-8"), encoding_checked=False)
     encoding = detect_encoding(path)
     return Source(path, encoding, _csv_header(first, encoding))
+
+
+def utf8_csv_source(path: Path) -> Source | None:
+    """`open_source(path, whole_file=False)` for a CSV file whose header line is UTF-8; None
+    for any other file, without reading further."""
+    if path.name.endswith(".xlsx"):
+        return None
+    first = _first_line(path)
+    if not _is_utf8_text(first):
+        return None
+    return Source(path, "utf-8", _csv_header(first, "utf-8"), encoding_checked=False)
 
 
 # --- CSV ----------------------------------------------------------------------------------
