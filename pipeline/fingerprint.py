@@ -3,17 +3,16 @@
 A batch has changed when its bytes have, whatever the files' modification times say; the marts
 are stale when either fingerprint differs from the one recorded when they were published.
 Hashing a batch reads every byte of it, so `povexit run` starts it in the background
-(`prefetch_batch_fingerprint`) and the publish step takes the answer, kept while no file's
-size, times or inode have changed. The hash is XXH3 (128 bits): it tells a changed file from an
-unchanged one as surely as a cryptographic hash would (nobody forges a batch to collide), and
-it runs at 14 GB/s here against 0.6 GB/s for BLAKE2b and 1.5 GB/s for SHA-256. The hashing
-shares the cores with the run: the 870 MB of the scale-1 batch took 1.3 s of BLAKE2b, and take
-0.16 s, most of it reading the files.
+(`pipeline.prefetch`) and the publish step takes the answer, kept while no file's size, times
+or inode have changed. The hash is XXH3 (128 bits): it tells a changed file from an unchanged
+one as surely as a cryptographic hash would (nobody forges a batch to collide), and it runs at
+14 GB/s here against 0.6 GB/s for BLAKE2b and 1.5 GB/s for SHA-256. The hashing shares the
+cores with the run: the 870 MB of the scale-1 batch took 1.3 s of BLAKE2b, and take 0.16 s,
+most of it reading the files.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from functools import cache
@@ -83,20 +82,6 @@ def _remembered_digest(folder: Path, files: list[Path]) -> str:
     if all(max(stamp[2], stamp[3]) < started - SETTLED_NS for stamp in stamps):
         _DIGESTS[folder] = (stamps, answer)
     return answer
-
-
-def prefetch_batch_fingerprint(folder: Path) -> None:
-    """Start hashing the folder in a background thread (reading and hashing release the GIL):
-    a later `batch_fingerprint` of it waits for that answer instead of hashing again."""
-    thread = threading.Thread(target=_prefetch, args=(folder,), name="batch-fingerprint")
-    thread.daemon = True  # nothing waits for it at exit: an unfinished hash is only a loss of time
-    thread.start()
-
-
-def _prefetch(folder: Path) -> None:
-    # A file that went missing meanwhile is the run's to report, not this thread's.
-    with contextlib.suppress(OSError):
-        batch_fingerprint(folder)
 
 
 @cache

@@ -16,6 +16,9 @@ Each step costs only what the file needs:
    line feeds must add up to the file's size, byte for byte; with it, DuckDB's records must be
    the scan's. A disagreement stops the file rather than shift a line number.
 5. The view (`pipeline.raw_sql.view_sql`) replaces whatever raw relation had the name.
+
+A run of one batch may have done the byte scan and the screen of a UTF-8 file already, while
+it started (`pipeline.prefetch`): their answers are taken while they are still the file's.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline import prefetch
 from pipeline.byte_scan import ByteScan, scan_bytes
 from pipeline.encoding import nul_byte_error, transcode_to_utf8
 from pipeline.errors import InputError
@@ -83,7 +87,7 @@ def create_raw_view(
     """
     copy = _utf8_copy(path, encoding, copy_path)
     readable = copy or path
-    scan = scan_bytes(readable)
+    scan = prefetch.scan_of(readable) or scan_bytes(readable)
     if scan.first_nul is not None:
         raise nul_byte_error(path, scan.first_nul, read_from=readable)
     line_map = _scan(readable, path, len(names)) if scan.needs_line_scan else None
@@ -201,7 +205,8 @@ def _count_lines(
     A first pass (on every thread) counts the lines and their bytes and screens them; only a
     file with lines the screen does not clear pays a second, numbered pass to classify them.
     """
-    lines, line_bytes, doubtful = _query(con, screen_sql(layout), path)
+    screened = prefetch.screen_of(layout) or _query(con, screen_sql(layout), path)
+    lines, line_bytes, doubtful = screened
     # If the lines and their line feeds make up the file, DuckDB split it at every line feed
     # and nowhere else.
     if lines + line_bytes != scan.content_bytes:

@@ -26,7 +26,7 @@ from typing import TextIO
 
 import dagster as dg
 
-from pipeline import run_summary, settings, warehouse
+from pipeline import prefetch, run_summary, settings, warehouse
 from pipeline.defs.resources import PovexitPaths
 from pipeline.errors import (
     EXIT_BLOCKED,
@@ -36,7 +36,6 @@ from pipeline.errors import (
     EXIT_PUBLISHED,
     InputError,
 )
-from pipeline.fingerprint import prefetch_batch_fingerprint
 from pipeline.ingest import open_table
 from pipeline.locks import exclusive_lock
 from pipeline.manifest import read_manifest
@@ -285,8 +284,9 @@ def run_one(batch_id: str, debug: bool, raw: Path, marts: Path) -> Outcome:
     """One run of the `assess_batch` job on the batch's partition, the batch to itself."""
     paths = PovexitPaths(raw_dir=str(raw), marts_dir=str(marts))
     # The publish step records the input's fingerprint, seconds of hashing for a large batch:
-    # started now, it is ready by then (the job runs in this process).
-    prefetch_batch_fingerprint(paths.batch_dir(batch_id))
+    # started now, it is ready by then (the job runs in this process). A run of this batch
+    # alone has started it already, after reading the files ahead (`pipeline.cli`).
+    prefetch.start(paths.batch_dir(batch_id), screens=False)
     with batch_turn(paths, batch_id):
         try:
             outcome = classify(_execute("assess_batch", debug, raw, marts, partition=batch_id))

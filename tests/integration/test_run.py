@@ -9,6 +9,7 @@ import shlex
 import duckdb
 import pytest
 
+from pipeline import prefetch
 from pipeline.cli import main
 from tests.batch_builder import write_batch
 
@@ -270,3 +271,33 @@ def test_run__a_file_edited_after_validation_publishes_nothing(folders, batch, m
     err = capsys.readouterr().err
     assert "survey_households.csv: changed during the run; run the batch again" in err
     assert not (marts / "exit_assessment.duckdb").exists()
+
+
+def test_run__a_batch_read_ahead_publishes_and_quarantines_as_one_read_in_turn(
+    folders, batch, monkeypatch, capsys
+):
+    """`povexit run` of one batch reads its files ahead while Dagster starts
+    (`pipeline.prefetch`); the marts, the quarantine and what the run says are the same."""
+    raw, marts = folders
+    batch["manifest"]["thresholds"]["quarantine_share_max"] = 1.0  # publish what it can
+    folder = write_batch(raw, batch)
+    members = folder / "registry_members.csv"
+    lines = members.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[3] = lines[1]  # a member twice: both lines quarantined
+    members.write_text("".join([*lines[:5], "a,b\n", *lines[5:]]), encoding="utf-8")
+    said, published = [], []
+    for settled_ns in (0, 3600 * 10**9):  # files read ahead; then files too new to be
+        monkeypatch.setattr(prefetch, "_READ_AHEAD", prefetch._ReadAhead())
+        monkeypatch.setattr(prefetch, "_STARTED", set())
+        monkeypatch.setattr(prefetch, "SETTLED_NS", settled_ns)
+        out = marts / str(settled_ns)
+        assert main(["run", "--batch", "test-2020", "--marts", str(out)]) == 0
+        said.append(capsys.readouterr().out.replace(str(out.resolve()), "<marts>"))
+        published.append(marts_content(out))
+        read_ahead = prefetch._READ_AHEAD.screens
+        assert {layout.source_table for layout in read_ahead} >= (
+            {"registry_households", "registry_members"} if settled_ns == 0 else set()
+        )
+    assert said[0] == said[1]
+    assert published[0] == published[1]
+    assert {row[3] for row in published[0]["rejected_rows"]} >= {2, 4, 6}

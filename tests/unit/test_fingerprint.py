@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from pipeline import fingerprint
+from pipeline import fingerprint, prefetch
 from tests.batch_builder import write_batch
 
 
@@ -72,7 +72,7 @@ def test_batch_fingerprint__a_recently_written_file_is_never_taken_on_trust(fold
 
 def test_prefetch__a_later_call_takes_the_background_answer(folder, monkeypatch):
     counting = Counting(monkeypatch)
-    fingerprint.prefetch_batch_fingerprint(folder)
+    prefetch.start(folder, screens=False)
     answer = fingerprint.batch_fingerprint(folder)  # waits for the thread, or hashes first
     hashed = counting.files
     assert answer == _fresh(folder)
