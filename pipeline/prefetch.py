@@ -5,23 +5,26 @@ planning the job) while the other core idles. Meanwhile a background thread does
 CSV file of the batch whose header is UTF-8, what the raw step does first: the survey of its
 bytes (`pipeline.byte_scan`) and, for a file whose lines are its rows, DuckDB's screening pass
 (`raw_sql.screen_sql`) on a database of its own. The raw step (`pipeline.raw_view`) takes
-these answers instead of reading the file twice more. Then the thread hashes the batch's
-fingerprint (`pipeline.fingerprint`), which the publish step records.
+these answers instead of reading the file twice more. Beside it, a thread of its own hashes the
+batch's fingerprint (`pipeline.fingerprint`), which the publish step records.
 
 An answer is only ever the one the raw step would have computed:
 
-- it is for the file as it is when asked: the same stamp (path, size, modification time,
-  inode) before and after the thread read it, and the file had not been written in the two
-  seconds before (a file's times are too coarse to show a change within them);
+- it is for the file as it is when asked: the same size, modification and change times, inode
+  and path before and after the thread read it (the change time moves on any write, even one
+  that puts the modification time back), and the file had not been written in the two seconds
+  before (a file's times are too coarse to show a change within them);
 - a screen is for the same layout (`CsvLayout`: the same SQL over the same file);
 - a read that failed in any way leaves no answer, and says nothing: the raw step reads the file
   itself and says what is wrong with it.
 
-When the raw step asks for the file the thread is reading, it waits for it: the thread's
-DuckDB has as many threads as the raw step's, so finishing that read is never slower than
-starting it again. When it asks for a file the thread has not begun, it reads the file itself
-and the thread skips it. So no file is read twice, and once the raw step has caught up with
-the thread, the two take turns.
+The thread steps back (a lower priority, which the threads its DuckDB starts inherit): it takes
+the time the run leaves idle, and all of both cores while the raw step waits for it. When the
+raw step asks for a file the thread has not begun, it reads the file itself and the thread
+skips it. When it asks for the file the thread is reading, it waits, as long as the thread has
+spent on it so far at most: a read that was not starved of time by other work on the machine
+is done by then (its DuckDB has as many threads as the raw step's), and one that was is
+stopped, and the raw step reads the file itself. No file is read twice but that one.
 """
 
 from __future__ import annotations
@@ -37,28 +40,42 @@ from pathlib import Path
 import duckdb
 
 from pipeline.byte_scan import ByteScan, scan_bytes
-from pipeline.file_stamps import FileStamp, file_stamp
 from pipeline.fingerprint import SETTLED_NS, batch_fingerprint
 from pipeline.raw_sql import CsvLayout, csv_layout, screen_sql
 from pipeline.readers import utf8_csv_source
 from pipeline.schemas.fields import RAW_TABLES, RawTable
-from pipeline.warehouse import connection_config
+from pipeline.warehouse import connect_scratch
 
-# A screen aggregates three numbers as it streams: it needs little memory.
-_SCREEN_MEMORY = "256MB"
 # How far the thread steps back (Unix niceness, 0-19): at 10, Linux gives a thread of the run
 # about nine tenths of a core the two share.
 _NICENESS = 10
+
+
+# What identifies a file's content for an answer: path, size, modification and change times,
+# inode. The change time moves on every write, even one that restores the modification time.
+Identity = tuple[str, int, int, int, int]
+
+
+def _identity(path: Path) -> Identity | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    resolved = str(Path(path).resolve())
+    return (resolved, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
 @dataclass
 class _ReadAhead:
     """What the thread has found, and what it is doing."""
 
-    scans: dict[str, tuple[FileStamp, ByteScan]] = field(default_factory=dict)
-    screens: dict[CsvLayout, tuple[FileStamp, tuple]] = field(default_factory=dict)
+    scans: dict[str, tuple[Identity, ByteScan]] = field(default_factory=dict)
+    screens: dict[CsvLayout, tuple[Identity, tuple]] = field(default_factory=dict)
     pending: set[str] = field(default_factory=set)  # files yet to be read ahead
     reading: str | None = None  # the file being read ahead
+    reading_since: float = 0.0  # time.monotonic() when its read began
+    abandoned: str | None = None  # the file the raw step stopped waiting for
+    database: duckdb.DuckDBPyConnection | None = None
 
 
 _CHANGED = threading.Condition()  # guards _READ_AHEAD; notified when a file's read ends
@@ -66,25 +83,32 @@ _READ_AHEAD = _ReadAhead()
 _STARTED: set[Path] = set()
 
 
-def start(folder: Path, screens: bool) -> threading.Thread | None:
-    """Start the thread for the batch in `folder`, once per folder and process: with
-    `screens`, the raw step's reads of its CSV files, then its fingerprint; without, the
-    fingerprint alone (a run of several batches has work for every core from the start).
-    Returns the thread, or None if one was started before."""
+def start(folder: Path, screens: bool) -> list[threading.Thread]:
+    """Start the threads for the batch in `folder`, once per folder and process: the one that
+    hashes its fingerprint and, with `screens`, the one that reads its CSV files ahead (a run
+    of several batches has work for every core from the start). Returns the threads started
+    (none if they were started before)."""
     folder = folder.resolve()
     with _CHANGED:
         if folder in _STARTED:
-            return None
+            return []
         _STARTED.add(folder)
-    # A daemon: nothing waits for it at exit, and an unfinished read is only a loss of time.
-    thread = threading.Thread(target=_run, args=(folder, screens), name="prefetch", daemon=True)
-    thread.start()
-    return thread
-
-
-def _run(folder: Path, screens: bool) -> None:
+    # Daemons: nothing waits for them at exit, and an unfinished read is only a loss of time.
+    read_ahead = threading.Thread(target=_read_files_ahead, args=(folder,), daemon=True)
+    # The hash at the run's own priority (the publish step waits for it), once the files have
+    # been read ahead: during the start-up it would only take time from the two.
+    after = read_ahead if screens else None
+    threads = [threading.Thread(target=_fingerprint, args=(folder, after), daemon=True)]
     if screens:
-        _read_files_ahead(folder)
+        threads.insert(0, read_ahead)
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def _fingerprint(folder: Path, after: threading.Thread | None) -> None:
+    if after is not None:
+        after.join()
     # A file gone meanwhile is the run's to report, not this thread's.
     with contextlib.suppress(OSError):
         batch_fingerprint(folder)
@@ -94,8 +118,7 @@ def _read_files_ahead(folder: Path) -> None:
     # Imported here: the raw step's modules import this one.
     from pipeline.ingest import find_source
 
-    _yield_to_the_run()
-
+    _step_back()
     sources = []
     for table in RAW_TABLES:
         try:
@@ -106,7 +129,6 @@ def _read_files_ahead(folder: Path) -> None:
             sources.append((table, path.resolve()))
     with _CHANGED:
         _READ_AHEAD.pending |= {str(path) for _, path in sources}
-    database = None
     try:
         for table, path in sources:
             with _CHANGED:
@@ -114,8 +136,9 @@ def _read_files_ahead(folder: Path) -> None:
                     continue  # the raw step has read it already
                 _READ_AHEAD.pending.discard(str(path))
                 _READ_AHEAD.reading = str(path)
+                _READ_AHEAD.reading_since = time.monotonic()
             try:
-                database = _read_ahead(table, path, database)
+                _read_ahead(table, path)
             except Exception:  # any failure leaves no answer (see the module's text)
                 pass
             finally:
@@ -125,80 +148,85 @@ def _read_files_ahead(folder: Path) -> None:
     finally:
         with _CHANGED:
             _READ_AHEAD.pending.clear()
+            database, _READ_AHEAD.database = _READ_AHEAD.database, None
             _CHANGED.notify_all()
         if database is not None:
             database.close()
 
 
-def _yield_to_the_run() -> None:
-    """Lower this thread's priority, and that of the threads its DuckDB starts (a thread is
-    born with its creator's): the thread then takes the time the run's own threads leave idle,
-    and all of both cores while the raw step waits for it. On Linux only, where a thread has a
-    priority of its own (elsewhere this would lower the whole process's)."""
+def _step_back() -> None:
+    """Lower this thread's priority by `_NICENESS`, and so that of the threads its DuckDB
+    starts (a thread is born with its creator's). On Linux only, where a thread has a priority
+    of its own (elsewhere this would lower the whole process's)."""
     if sys.platform.startswith("linux"):
+        thread = threading.get_native_id()
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
+            current = os.getpriority(os.PRIO_PROCESS, thread)
+            os.setpriority(os.PRIO_PROCESS, thread, min(current + _NICENESS, 19))
 
 
-def _read_ahead(
-    table: RawTable, path: Path, database: duckdb.DuckDBPyConnection | None
-) -> duckdb.DuckDBPyConnection | None:
-    """Read `path` ahead; returns the DuckDB connection for the next file (opened on the first
-    screen)."""
+def _read_ahead(table: RawTable, path: Path) -> None:
     from pipeline.ingest import canonical_header
 
     started = time.time_ns()
-    before = file_stamp(path)
-    if before is None or max(before.mtime_ns, path.stat().st_ctime_ns) >= started - SETTLED_NS:
-        return database
+    before = _identity(path)
+    if before is None or max(before[2], before[3]) >= started - SETTLED_NS:
+        return
     source = utf8_csv_source(path)
     if source is None:  # a workbook, or a file the raw step reads through a UTF-8 copy
-        return database
+        return
     names, _ = canonical_header(path, source.header, table)
     scan = scan_bytes(path)
-    if file_stamp(path) != before:
-        return database
     with _CHANGED:
-        _READ_AHEAD.scans[before.path] = (before, scan)
-    if scan.first_nul is not None or scan.needs_line_scan:
-        return database  # the raw step's exact line scan reads it
+        if _identity(path) != before or _READ_AHEAD.abandoned == before[0]:
+            return
+        _READ_AHEAD.scans[before[0]] = (before, scan)
+        if scan.first_nul is not None or scan.needs_line_scan:
+            return  # the raw step's exact line scan reads it
+        if _READ_AHEAD.database is None:
+            _READ_AHEAD.database = connect_scratch()
+        database = _READ_AHEAD.database
     layout = csv_layout(table, path, names, scan)
-    if database is None:
-        # The pipeline's settings (the storage version does not matter: nothing is stored).
-        config = connection_config() | {"memory_limit": _SCREEN_MEMORY}
-        database = duckdb.connect(config=config)
     screened = database.execute(screen_sql(layout)).fetchone()
-    if file_stamp(path) == before:
-        with _CHANGED:
+    with _CHANGED:
+        if _identity(path) == before and _READ_AHEAD.abandoned != before[0]:
             _READ_AHEAD.screens[layout] = (before, screened)
-    return database
 
 
 def _claim(path: str) -> None:
-    """Before the raw step reads `path`: if the thread is reading it ahead, wait until it is
-    done; if it has yet to begin, it skips it (the caller holds `_CHANGED`)."""
+    """Before the raw step reads `path` (the caller holds `_CHANGED`): a file the thread has
+    yet to begin, it skips; one it is reading, the caller waits for, as long as the thread has
+    spent on it so far at most, and then stops the thread's read."""
     _READ_AHEAD.pending.discard(path)
-    _CHANGED.wait_for(lambda: _READ_AHEAD.reading != path)
+    if _READ_AHEAD.reading != path:
+        return
+    spent = time.monotonic() - _READ_AHEAD.reading_since
+    if _CHANGED.wait_for(lambda: _READ_AHEAD.reading != path, timeout=spent):
+        return
+    # Starved by other work on the machine: the raw step reads the file at its own priority.
+    _READ_AHEAD.abandoned = path
+    if _READ_AHEAD.database is not None:
+        _READ_AHEAD.database.interrupt()
 
 
 def scan_of(path: Path) -> ByteScan | None:
     """The survey of `path`'s bytes read ahead, if it is still the file's; else None."""
-    stamp = file_stamp(path)
-    if stamp is None:
+    identity = _identity(path)
+    if identity is None:
         return None
     with _CHANGED:
-        _claim(stamp.path)
-        found = _READ_AHEAD.scans.get(stamp.path)
-    return found[1] if found and found[0] == stamp else None
+        _claim(identity[0])
+        found = _READ_AHEAD.scans.get(identity[0])
+    return found[1] if found and found[0] == identity else None
 
 
 def screen_of(layout: CsvLayout) -> tuple | None:
     """The screen of `layout` (`screen_sql`'s one row) read ahead, if it is still the file's;
     else None."""
-    stamp = file_stamp(layout.path)
-    if stamp is None:
+    identity = _identity(layout.path)
+    if identity is None:
         return None
     with _CHANGED:
-        _claim(stamp.path)
+        _claim(identity[0])
         found = _READ_AHEAD.screens.get(layout)
-    return found[1] if found and found[0] == stamp else None
+    return found[1] if found and found[0] == identity else None

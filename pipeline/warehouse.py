@@ -176,6 +176,14 @@ def another_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnect
 _HELD = re.compile(r"Could not set lock on file .*?\(PID (\d+)\)", re.DOTALL)
 
 
+def connect_scratch() -> duckdb.DuckDBPyConnection:
+    """A database in memory for queries that read files and store nothing (the raw step's
+    screens, read ahead by `pipeline.prefetch`): DuckDB's defaults, with a memory cap of its
+    own. A screen aggregates three numbers as it streams, but DuckDB's CSV reader holds
+    buffers of the file for each thread: the members of scale 1 ran out of 100 MB once."""
+    return duckdb.connect(config={"memory_limit": "256MB"})
+
+
 def _open_writer(path: Path | str) -> duckdb.DuckDBPyConnection:
     """`path` opened for writing; a file another process holds (an analyst's shell, a reader
     left open) is the user's to release, not a fault of the run.

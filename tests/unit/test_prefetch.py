@@ -67,9 +67,11 @@ def read_tables(folder: Path, tmp_path: Path) -> dict:
 
 
 def read_ahead(folder: Path) -> None:
-    thread = prefetch.start(folder, screens=True)
-    thread.join(timeout=60)
-    assert not thread.is_alive()
+    threads = prefetch.start(folder, screens=True)
+    assert len(threads) == 2  # the fingerprint's and the read-ahead's
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive()
 
 
 def twin_batches(tmp_path: Path) -> tuple[Path, Path]:
@@ -159,43 +161,95 @@ def test_a_file_the_thread_cannot_read__gets_the_raw_steps_own_message(tmp_path,
     assert captured.out == "" and captured.err == ""
 
 
-def test_the_raw_step_waits_for_a_file_being_read_and_claims_one_not_begun(tmp_path, monkeypatch):
+@pytest.fixture
+def held_scan(monkeypatch):
+    """The households file's byte scan held until the test lets it go."""
+    release, begun = threading.Event(), threading.Event()
+    scan = prefetch.scan_bytes
+
+    def held(path):
+        if path.name == "registry_households.csv":
+            begun.set()
+            assert release.wait(timeout=30)
+        return scan(path)
+
+    monkeypatch.setattr(prefetch, "scan_bytes", held)
+    return begun, release
+
+
+def ask_in_background(function, argument) -> tuple[threading.Thread, list]:
+    answers = []
+    asker = threading.Thread(target=lambda: answers.append(function(argument)))
+    asker.start()
+    return asker, answers
+
+
+def test_the_raw_step_waits_for_a_file_being_read_and_claims_one_not_begun(tmp_path, held_scan):
+    begun, release = held_scan
     folder = write_batch(tmp_path / "raw")
     households = (folder / "registry_households.csv").resolve()
     members = (folder / "registry_members.csv").resolve()
-    release, begun, read = threading.Event(), threading.Event(), []
-    real = prefetch._read_ahead
-
-    def held(table, path, database):
-        read.append(path.name)
-        if path == households:
-            begun.set()
-            assert release.wait(timeout=30)
-        return real(table, path, database)
-
-    monkeypatch.setattr(prefetch, "_read_ahead", held)
-    thread = prefetch.start(folder, screens=True)
+    threads = prefetch.start(folder, screens=True)
     assert begun.wait(timeout=30)
     # The members file, not begun: the raw step reads it, and the thread skips it.
     assert prefetch.scan_of(members) is None
-    # The households file, being read: the raw step waits for the answer.
-    waiting = []
-    asker = threading.Thread(target=lambda: waiting.append(prefetch.scan_of(households)))
-    asker.start()
+    # The households file, being read for long enough to be worth waiting for.
+    prefetch._READ_AHEAD.reading_since -= 60
+    asker, answers = ask_in_background(prefetch.scan_of, households)
     asker.join(timeout=0.5)
-    assert asker.is_alive()  # still waiting
+    assert asker.is_alive()  # waiting
     release.set()
     asker.join(timeout=30)
-    thread.join(timeout=60)
-    assert waiting and waiting[0] is not None and waiting[0].size == households.stat().st_size
-    assert "registry_members.csv" not in read and "registry_households.csv" in read
+    for thread in threads:
+        thread.join(timeout=60)
+    assert answers[0] is not None and answers[0].size == households.stat().st_size
+    assert str(members) not in prefetch._READ_AHEAD.scans
+
+
+def test_a_read_the_thread_has_only_begun__is_left_to_the_raw_step(tmp_path, held_scan):
+    """A read that lasts longer than the thread had spent on it when asked (starved by other
+    work on the machine) is stopped; the raw step reads the file itself."""
+    begun, release = held_scan
+    folder = write_batch(tmp_path / "raw")
+    households = (folder / "registry_households.csv").resolve()
+    threads = prefetch.start(folder, screens=True)
+    assert begun.wait(timeout=30)
+    asker, answers = ask_in_background(prefetch.scan_of, households)
+    asker.join(timeout=10)
+    assert answers == [None]  # no answer, and no wait for the held scan
+    release.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert str(households) not in prefetch._READ_AHEAD.scans
+    assert not [layout for layout in prefetch._READ_AHEAD.screens if layout.path == households]
+
+
+def test_a_same_size_rewrite_that_restores_its_modification_time__is_read_again(tmp_path, reads):
+    """The change time shows what the modification time no longer does (`unzip -o`,
+    `touch -r`, `cp -p` of a file with the same times)."""
+    folder, twin = twin_batches(tmp_path)
+    read_ahead(folder)
+    for batch in (folder, twin):
+        members = batch / "registry_members.csv"
+        times = members.stat()
+        text = members.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        # The same length, one field fewer: a malformed line only a fresh screen finds.
+        lines[2] = lines[2].replace(",", ";", 1)
+        time.sleep(0.01)
+        members.write_text("".join(lines), encoding="utf-8")
+        os.utime(members, ns=(times.st_atime_ns, times.st_mtime_ns))
+    with_answers = read_tables(folder, tmp_path)
+    assert "registry_members.csv" in reads["screens"]
+    assert with_answers == read_tables(twin, tmp_path)
+    assert with_answers["registry_members"][2] == [(3, 6)]
 
 
 def test_start__once_per_folder(tmp_path):
     folder = write_batch(tmp_path / "raw")
     first = prefetch.start(folder, screens=False)
-    assert first is not None and prefetch.start(folder, screens=True) is None
-    first.join(timeout=60)
+    assert len(first) == 1 and prefetch.start(folder, screens=True) == []
+    first[0].join(timeout=60)
 
 
 @pytest.mark.skipif(os.uname().sysname != "Linux", reason="a thread's own priority: Linux")
@@ -204,7 +258,7 @@ def test_the_thread_yields_to_the_run(tmp_path, monkeypatch):
     monkeypatch.setattr(
         prefetch,
         "_read_ahead",
-        lambda table, path, database: niceness.append(os.getpriority(os.PRIO_PROCESS, 0)),
+        lambda table, path: niceness.append(os.getpriority(os.PRIO_PROCESS, 0)),
     )
     base = os.getpriority(os.PRIO_PROCESS, 0)
     read_ahead(write_batch(tmp_path / "raw"))
