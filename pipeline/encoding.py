@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import unicodedata
 import zlib
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -251,7 +252,24 @@ def _starts_with_bom(path: Path) -> bool:
     return head.startswith(codecs.BOM_UTF8)
 
 
-NO_BREAK_SPACE = "\u00a0"
+def _spaces_outside_gb2312() -> dict[int, str]:
+    """A `str.translate` table making a plain space of every Unicode space separator GB 2312
+    lacks: the no-break space (spreadsheets pad cells with it), the en and em spaces and the
+    other typographic spaces of U+2000-U+200A, and so on. GB18030 writes each in a four-byte
+    form, and DuckDB's trim() strips each from a value's edges."""
+    spaces = (chr(code) for code in range(0x3001) if unicodedata.category(chr(code)) == "Zs")
+    return {ord(space): " " for space in spaces if not _in_gb2312(space)}
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_PLAIN_SPACES = _spaces_outside_gb2312()
 
 
 def _second_level() -> dict[int, None]:
@@ -283,9 +301,9 @@ def _check_gb18030(path: Path) -> None:
         start, end = end, end + len(chunk)
         if not pending and chunk.isascii():
             continue
-        # A no-break space (spreadsheets pad cells with it) is GB18030's four-byte form but
-        # no evidence either way: it counts as the space it stands for.
-        text = _decode(decoder, chunk, end).replace(NO_BREAK_SPACE, " ")
+        # A space GB 2312 lacks (a no-break space, an em space) is a four-byte form in
+        # GB18030 but no evidence either way: it counts as the space it stands for.
+        text = _decode(decoder, chunk, end).translate(_PLAIN_SPACES)
         if text.isascii():  # O(1) for a str
             continue
         kept = text.translate(_DROP_SECOND_LEVEL)

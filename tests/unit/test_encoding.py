@@ -299,9 +299,17 @@ def test_detect__accented_latin_1_pairs_are_no_chinese(tmp_path):
     assert "1 of 1 GB 2312 characters are of its rarer second level" in message
 
 
-def test_detect__no_break_spaces_around_chinese_text_are_no_evidence_against_it(tmp_path):
-    # Spreadsheets pad cells with U+00A0: a four-byte form in GB18030, outside GB 2312.
-    rows = "".join(f"52010{n},\u00a0南明区\u00a0,\u00a0{n}\u00a0\n" for n in range(5))
+@pytest.mark.parametrize(
+    "space",
+    ["\u00a0", "\u2002", "\u2003", "\u2009", "\u202f"],
+    ids=["no-break", "en", "em", "thin", "narrow no-break"],
+)
+def test_detect__spaces_gb2312_lacks_around_chinese_text_are_no_evidence_against_it(
+    tmp_path, space
+):
+    # Spreadsheets pad cells with U+00A0, typeset text holds en and em spaces: each a
+    # four-byte form in GB18030, outside GB 2312.
+    rows = "".join(f"52010{n},{space}南明区{space},{space}{n}{space}\n" for n in range(5))
     path = write(tmp_path, "t.csv", ("county_code,county_name,n\n" + rows).encode("gb18030"))
     assert detect_encoding(path) == "gb18030"
 
