@@ -209,13 +209,14 @@ def _generate(args) -> int:
 
 def _run(args) -> int:
     raw, marts = settings.raw_dir(args.raw), settings.marts_dir(args.marts)
-    if args.batch and len(args.batch) == 1 and settings.BATCH_ID_PATTERN.fullmatch(args.batch[0]):
+    if args.batch and len(args.batch) == 1:
         # Started before Dagster is imported: the raw step's reads of the batch's files run
         # on the core the imports leave idle (`pipeline.prefetch`).
         from pipeline import prefetch
 
-        if (raw / args.batch[0]).is_dir():
-            prefetch.start(raw / args.batch[0], screens=True)
+        batch_dir = raw / settings.check_batch_id(args.batch[0])
+        if batch_dir.is_dir():
+            prefetch.start(batch_dir, screens=True)
     from pipeline.runner import run_batches
 
     return run_batches(raw, marts, args.batch, debug=args.debug)

@@ -53,6 +53,9 @@ _NICENESS = 10
 
 # What identifies a file's content for an answer: path, size, modification and change times,
 # inode. The change time moves on every write, even one that restores the modification time.
+# Not `file_stamps.FileStamp`, which leaves the change time out on purpose: it holds the files
+# to what they were for the whole run, and a change of owner or of extended attributes (a
+# backup tool, an indexer) moves the change time alone; here a false alarm costs a re-read.
 Identity = tuple[str, int, int, int, int]
 
 
@@ -94,13 +97,13 @@ def start(folder: Path, screens: bool) -> list[threading.Thread]:
             return []
         _STARTED.add(folder)
     # Daemons: nothing waits for them at exit, and an unfinished read is only a loss of time.
-    read_ahead = threading.Thread(target=_read_files_ahead, args=(folder,), daemon=True)
-    # The hash at the run's own priority (the publish step waits for it), once the files have
-    # been read ahead: during the start-up it would only take time from the two.
-    after = read_ahead if screens else None
-    threads = [threading.Thread(target=_fingerprint, args=(folder, after), daemon=True)]
-    if screens:
-        threads.insert(0, read_ahead)
+    # The hash runs at the run's own priority (the publish step waits for it), once the files
+    # have been read ahead: during the start-up it would only take time from the two.
+    read_ahead = (
+        threading.Thread(target=_read_files_ahead, args=(folder,), daemon=True) if screens else None
+    )
+    fingerprint = threading.Thread(target=_fingerprint, args=(folder, read_ahead), daemon=True)
+    threads = [thread for thread in (read_ahead, fingerprint) if thread is not None]
     for thread in threads:
         thread.start()
     return threads
