@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipeline.bench import national, scales, standard
 from pipeline.bench.batches import NoRoom
+from pipeline.errors import InputError
 from pipeline.generate import MAX_SCALE
 
 
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             report, code = standard.bench(root, args.scale, args.seed, args.repeat)
             name = "results.md"
-    except NoRoom as error:
+    except (NoRoom, InputError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     report.write(root / name)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline.bench import tables
 from pipeline.bench.measure import Measurement, log_tail
+from pipeline.warehouse import MEMORY_LIMIT_ENV, memory_limit
 
 
 class Report:
@@ -32,11 +33,19 @@ class Report:
 
 
 def machine() -> str:
-    """When and on what: bench figures mean little without the machine beside them."""
+    """When and on what: bench figures mean little without the machine beside them, nor
+    without DuckDB's memory cap, which decides how much of a large batch spills to disk.
+
+    Raises:
+        InputError: `POVEXIT_DUCKDB_MEMORY_LIMIT` is not a size (every run would refuse it).
+    """
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    cap = memory_limit()
+    cap_origin = f" ({MEMORY_LIMIT_ENV})" if os.environ.get(MEMORY_LIMIT_ENV) else ""
     return (
         f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
-        f"{tables.size(memory)} memory, Python {platform.python_version()}"
+        f"{tables.size(memory)} memory, Python {platform.python_version()}, "
+        f"DuckDB memory cap {cap}{cap_origin}"
     )
 
 

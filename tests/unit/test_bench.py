@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.bench import batches, national, scales, standard, tables
+from pipeline.bench.__main__ import main as bench_main
 from pipeline.bench.__main__ import parse_scales
 from pipeline.bench.floor import floor_query, read_batch
 from pipeline.bench.measure import Measurement, measured, median
+from pipeline.bench.report import machine
 from pipeline.bench.runs import run_environment
 from pipeline.bench.steps import StepTiming, in_execution_order, outside_steps
 from pipeline.bench.storage import (
@@ -21,6 +23,7 @@ from pipeline.bench.storage import (
     is_working_storage,
     working_storage,
 )
+from pipeline.warehouse import MEMORY_LIMIT_ENV
 
 
 def measurement(seconds: float, peak: int = 100, started_at: float = 0.0) -> Measurement:
@@ -208,3 +211,17 @@ def test_scales_table__peak_against_the_first_scale():
                      "5.00 GiB", "9.00 GiB", "published"]  # fmt: skip
     rows[1].run.exit_code = 3
     assert "FAILED (exit 3)" in scales.scales_table(rows)
+
+
+def test_machine__names_duckdbs_memory_cap_and_where_it_came_from(monkeypatch):
+    monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
+    assert machine().endswith("DuckDB memory cap 1.5GB")
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "4.5GB")
+    assert machine().endswith(f"DuckDB memory cap 4.5GB ({MEMORY_LIMIT_ENV})")
+
+
+def test_main__a_cap_that_is_no_size_is_one_line_not_a_traceback(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
+    assert bench_main(["--dir", str(tmp_path), "--scale", "0.01"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {MEMORY_LIMIT_ENV}='lots'") and "Traceback" not in err
