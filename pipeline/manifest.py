@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pipeline.errors import InputError
-from pipeline.privacy import shown
+from pipeline.privacy import HAN, shown
 from pipeline.schemas.registry import BATCH_MANIFEST, ddl
 from pipeline.settings import check_batch_id
 
@@ -206,7 +206,7 @@ def read_manifest(batch_dir: Path) -> BatchManifest:
     province_name = _require({"province_name": ""} | doc, "province_name", str, where)
     # Published in batch_summary: in Chinese it must read as a province (贵州省, 广西壮族自治区,
     # 重庆市), which a person's name typed in its place does not.
-    if re.search("[一-鿿]", province_name) and not re.search("(省|自治区|市)$", province_name):
+    if re.search(HAN, province_name) and not re.search("(省|自治区|市)$", province_name):
         raise InputError(
             f"{where}: province_name {shown(province_name)} is no province's name "
             "(in Chinese it ends in 省, 自治区 or 市)"

@@ -43,7 +43,12 @@ SURNAMES = (
     # the same surnames in traditional characters, as Hong Kong, Macao and Taiwan write them
     "陳劉張黃趙吳楊鄭謝許馮鄧蕭葉蘇呂蔣韓閻陸錢龔萬顧孫馬羅鍾譚賈盧鄒龍湯魏薛廖"
 )
-_HAN = "[一-鿿]"  # the CJK unified ideographs, written literally: Python's re and RE2 agree
+# A Han character: every block of CJK ideographs, not only the common one (U+4E00-U+9FFF), as
+# names use rare characters (䶮, 𠀀): extension A (U+3400-U+4DBF), the compatibility
+# ideographs (U+F900-U+FAFF) and the supplementary planes' extensions B to I with their
+# compatibility supplement (U+20000-U+323AF). Written literally: Python's re and RE2 agree.
+HAN = "[㐀-䶿一-鿿豈-﫿𠀀-𲎯]"
+_HAN = HAN
 
 
 def _year_alternatives(first: int, last: int) -> str:

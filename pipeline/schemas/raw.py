@@ -15,7 +15,7 @@ import pandera.ibis as pa
 from pandera.api.ibis.types import IbisData
 from pandera.backends.ibis.register import register_ibis_backends
 
-from pipeline.privacy import NAME_PATTERN, WHOLE_NAME_PATTERN, id_pattern
+from pipeline.privacy import HAN, NAME_PATTERN, WHOLE_NAME_PATTERN, id_pattern
 from pipeline.schemas import fields as f
 
 # Built-in checks find their ibis implementation only once the ibis backend is registered.
@@ -137,7 +137,7 @@ def administrative_name(suffixes: str, what: str) -> pa.Check:
     return rule(
         "administrative_name",
         f"a {what} name: in Chinese, it ends in {' or '.join(suffixes)}",
-        lambda t, c: ~t[c].re_search("[一-鿿]") | t[c].re_search(f"[{suffixes}]$"),
+        lambda t, c: ~t[c].re_search(HAN) | t[c].re_search(f"[{suffixes}]$"),
     )
 
 

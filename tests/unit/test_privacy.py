@@ -52,6 +52,13 @@ def sql_mask(con, value, personal=False):
         ("因病", "因病"),  # a value label stays
         ("住房安全", "住**"),  # 房 is a surname too: masking a plain word costs nothing here
         ("妻子赵丽", "妻子**"),  # a name after other words
+        # rare characters, common in names: extension A (䶮), extension B (𠀀), compatibility
+        ("王䶮", "**"),
+        ("王𠀀", "**"),
+        ("户主张䶮", "户主**"),
+        ("王小䶮", "**"),
+        ("刘𠀀𠀁𠀂", "**"),
+        ("李豈", "**"),
         ("520102 19880827 9371", "5201**********9371"),  # written in groups
         ("520102.19880827.9371", "5201**********9371"),
         ("520102 1972 1002 4863", "5201**********4863"),  # 6-4-4-4, as phones show it
@@ -86,7 +93,7 @@ def test_mask_value__traditional_characters_are_names_too(con):
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.text(alphabet=st.sampled_from("0123456789Xx-,. \n张王欧阳明伟因病安全a"), max_size=80),
+    st.text(alphabet=st.sampled_from("0123456789Xx-,. \n张王欧阳明伟因病安全a䶮𠀀"), max_size=80),
     st.booleans(),
 )
 def test_mask_value__python_and_sql_agree(con, value, personal):
