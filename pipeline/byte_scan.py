@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -49,31 +50,42 @@ class ByteScan:
         return self.size - len(codecs.BOM_UTF8) * self.has_bom + (not self.ends_with_line_feed)
 
 
-def scan_bytes(path: Path) -> ByteScan:
-    """Survey a raw CSV file, plain or gzip (by its name).
+class ScanStopped(Exception):
+    """The caller's `stop` asked for the survey to end before the file did."""
+
+
+def scan_bytes(path: Path, stop: Callable[[], bool] | None = None) -> ByteScan:
+    """Survey a raw CSV file, plain or gzip (by its name). `stop`, asked before each chunk,
+    ends the survey early (a read ahead the raw step no longer waits for).
 
     Raises:
         InputError: the file cannot be read, or is a truncated or corrupt gzip stream.
+        ScanStopped: `stop` returned true.
     """
     gz = path.name.endswith(".gz")
     try:
         with gzip.open(path, "rb") if gz else path.open("rb", buffering=0) as stream:
-            return _survey(stream)
+            return _survey(stream, stop)
     except (EOFError, zlib.error, OSError) as error:  # gzip.BadGzipFile is an OSError
         if gz and not isinstance(error, FileNotFoundError):
             raise InputError(f"{path}: truncated or corrupt gzip stream") from None
         raise InputError(f"{path}: cannot be read ({type(error).__name__})") from None
 
 
-def _survey(stream: BinaryIO) -> ByteScan:
+def _survey(stream: BinaryIO, stop: Callable[[], bool] | None = None) -> ByteScan:
     """One pass over the bytes, into one reused buffer: memory stays at `CHUNK_BYTES`."""
     buffer = bytearray(CHUNK_BYTES)
     size, head, last = 0, b"", b"\n"
     has_quote = has_carriage_return = False
     first_nul = None
-    while count := stream.readinto(buffer):
+    while True:
+        if stop and stop():
+            raise ScanStopped
+        if not (count := stream.readinto(buffer)):
+            break
         if len(head) < len(codecs.BOM_UTF8):
-            head += bytes(buffer[: len(codecs.BOM_UTF8)])
+            # A read may return fewer bytes than the mark has (a pipe, a network mount).
+            head = (head + bytes(buffer[:count]))[: len(codecs.BOM_UTF8)]
         has_quote = has_quote or buffer.find(b'"', 0, count) >= 0
         has_carriage_return = has_carriage_return or buffer.find(b"\r", 0, count) >= 0
         nul = buffer.find(b"\x00", 0, count) if first_nul is None else -1

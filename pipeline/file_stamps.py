@@ -10,11 +10,21 @@ from pathlib import Path
 @dataclass(frozen=True)
 class FileStamp:
     """A file as it was when read: a file rewritten in place changes its size or modification
-    time, and one replaced by another (a copy, a rename) its inode."""
+    time, and its change time even when the modification time is put back (`cp -p`, `touch
+    -r`, `unzip -o`) and the size is the same; one replaced by another (a copy, a rename)
+    changes its inode.
+
+    The change time also moves when only the file's metadata does (its mode, owner or links):
+    a run holding its files to their stamps then stops ("changed during the run") and the next
+    run reads them again. Telling that apart from new content would take reading the file
+    again; taking new content for old would publish marts of one file under the fingerprint of
+    another.
+    """
 
     path: str
     size: int
     mtime_ns: int
+    ctime_ns: int
     inode: int
 
 
@@ -24,4 +34,6 @@ def file_stamp(path: Path) -> FileStamp | None:
         stat = os.stat(path)
     except OSError:
         return None
-    return FileStamp(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return FileStamp(
+        str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+    )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import xxhash
 
+from pipeline.errors import InputError
 from pipeline.manifest import MANIFEST_FILE
 from pipeline.readers import SUFFIXES
 from pipeline.schemas.fields import RAW_TABLES
@@ -37,11 +38,35 @@ def _digest_file(digest, path: Path) -> None:
     digest.update(b"\0")
 
 
+def _fingerprinted_files(folder: Path) -> list[Path]:
+    """Every file the fingerprint reads: all of the folder's but hidden ones (a note beside
+    the tables is part of what was assessed)."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def check_readable(folder: Path) -> None:
+    """Raise unless every file the fingerprint will read can be opened: found before a run
+    starts, not when it publishes.
+
+    Raises:
+        InputError: naming the first file that cannot be read.
+    """
+    for path in _fingerprinted_files(folder):
+        try:
+            path.open("rb").close()
+        except OSError as error:
+            raise InputError(f"{path}: cannot be read ({type(error).__name__})") from None
+
+
 def batch_fingerprint(folder: Path) -> str | None:
     """Hash of a batch folder's files, or None while it is incomplete (a file still missing or
-    still being copied under a temporary name)."""
+    still being copied under a temporary name).
+
+    Raises:
+        InputError: a file of the folder cannot be read (named).
+    """
     try:
-        files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+        files = _fingerprinted_files(folder)
     except OSError:
         return None
     names = {p.name for p in files}
@@ -69,18 +94,29 @@ def _stamp(path: Path) -> tuple:
     return (path.name, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
-def _remembered_digest(folder: Path, files: list[Path]) -> str:
+def _remembered_digest(folder: Path, files: list[Path]) -> str | None:
     started = time.time_ns()
-    stamps = tuple(_stamp(path) for path in files)
-    remembered = _DIGESTS.get(folder)
+    try:
+        stamps = tuple(_stamp(path) for path in files)
+    except FileNotFoundError:
+        return None  # a file went away: the folder is still being changed
+    # One key per folder however it is named (`--raw .`, a symlink): the run's background
+    # hash and the publish step's must find each other's answer.
+    key = folder.resolve()
+    remembered = _DIGESTS.get(key)
     if remembered and remembered[0] == stamps:
         return remembered[1]
     digest = xxhash.xxh3_128()
     for path in files:
-        _digest_file(digest, path)
+        try:
+            _digest_file(digest, path)
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise InputError(f"{path}: cannot be read ({type(error).__name__})") from None
     answer = digest.hexdigest()
     if all(max(stamp[2], stamp[3]) < started - SETTLED_NS for stamp in stamps):
-        _DIGESTS[folder] = (stamps, answer)
+        _DIGESTS[key] = (stamps, answer)
     return answer
 
 

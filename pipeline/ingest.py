@@ -18,6 +18,7 @@ is over: the report records what each file was when it was read (`FileStamp`), a
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -54,8 +55,13 @@ class IngestReport:
 def find_source(batch_dir: Path, table: RawTable) -> Path | None:
     """The one file holding a raw table, whatever supported form it arrived in; None for an
     optional table the batch does not have."""
-    found = [batch_dir / f"{table.name}{suffix}" for suffix in SUFFIXES]
-    found = [path for path in found if path.is_file()]
+    candidates = [batch_dir / f"{table.name}{suffix}" for suffix in SUFFIXES]
+    for path in candidates:
+        # A table's name on a folder, a pipe or a link to nothing: not read as absent (an
+        # optional table would silently have no rows), but named.
+        if os.path.lexists(path) and not path.is_file():
+            raise InputError(f"{path}: not a regular file (a folder, a pipe or a broken link)")
+    found = [path for path in candidates if path.is_file()]
     if not found and table.optional:
         return None
     if not found:
@@ -256,8 +262,9 @@ def _stamps_read(con: duckdb.DuckDBPyConnection, files: str) -> list[FileStamp]:
     try:
         rows = con.execute(f"select {files} from _ingest_reports order by source_table")
         return [FileStamp(**stamp) for (stamps,) in rows.fetchall() for stamp in stamps]
-    except (duckdb.CatalogException, duckdb.BinderException):
-        # Nothing read yet, or reports of an earlier version, whose raw relations were tables.
+    except (duckdb.CatalogException, duckdb.BinderException, TypeError):
+        # Nothing read yet, or reports of an earlier version, whose raw relations were tables
+        # or whose stamps had no change time (the raw step replaces them: a whole run does).
         return []
 
 
@@ -268,7 +275,9 @@ def check_unchanged(stamps: list[FileStamp]) -> None:
             raise InputError(f"{stamp.path}: changed during the run; run the batch again")
 
 
-FILE_STAMP_TYPE = "struct(path varchar, size bigint, mtime_ns bigint, inode bigint)"
+FILE_STAMP_TYPE = (
+    "struct(path varchar, size bigint, mtime_ns bigint, ctime_ns bigint, inode bigint)"
+)
 REPORT_TABLES_DDL = f"""
 create table if not exists _ingest_reports (
     source_table varchar primary key,
@@ -299,11 +308,12 @@ create table if not exists _malformed_rows (
 def store_report(con: duckdb.DuckDBPyConnection, report: IngestReport, fields_expected: int):
     """Record what reading a file found, replacing an earlier read of the same table."""
     outdated = con.execute(
-        """
+        f"""
         select count(*) = 1 from duckdb_tables() where table_name = '_ingest_reports'
         and not exists (
             select 1 from duckdb_columns()
             where table_name = '_ingest_reports' and column_name = 'files_read'
+                and data_type = typeof(null::{FILE_STAMP_TYPE}[])
         )
         """
     ).fetchone()[0]

@@ -52,10 +52,8 @@ _NICENESS = 10
 
 
 # What identifies a file's content for an answer: path, size, modification and change times,
-# inode. The change time moves on every write, even one that restores the modification time.
-# Not `file_stamps.FileStamp`, which leaves the change time out on purpose: it holds the files
-# to what they were for the whole run, and a change of owner or of extended attributes (a
-# backup tool, an indexer) moves the change time alone; here a false alarm costs a re-read.
+# inode (what `file_stamps.FileStamp` holds). The change time moves on every write, even one
+# that restores the modification time. A tuple, hashed and compared under the thread's lock.
 Identity = tuple[str, int, int, int, int]
 
 
@@ -179,7 +177,8 @@ def _read_ahead(table: RawTable, path: Path) -> None:
     if source is None:  # a workbook, or a file the raw step reads through a UTF-8 copy
         return
     names, _ = canonical_header(path, source.header, table)
-    scan = scan_bytes(path)
+    # Stopped as soon as the raw step gives up waiting: it reads the file itself by then.
+    scan = scan_bytes(path, stop=lambda: _READ_AHEAD.abandoned == before[0])
     with _CHANGED:
         if _identity(path) != before or _READ_AHEAD.abandoned == before[0]:
             return

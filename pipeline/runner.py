@@ -36,6 +36,7 @@ from pipeline.errors import (
     EXIT_PUBLISHED,
     InputError,
 )
+from pipeline.fingerprint import check_readable
 from pipeline.ingest import open_table
 from pipeline.locks import exclusive_lock
 from pipeline.manifest import read_manifest
@@ -57,6 +58,7 @@ def preflight(batch_dir: Path) -> None:
     read_manifest(batch_dir)
     for table in RAW_TABLES:
         open_table(batch_dir, table)
+    check_readable(batch_dir)  # publishing hashes every file of the folder
 
 
 @dataclass

@@ -6,6 +6,7 @@ from pipeline.defs.jobs import ASSESS_BATCH_JOB
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
 from pipeline.defs.tags import batch_tags
+from pipeline.errors import InputError
 from pipeline.fingerprint import batch_fingerprint, code_fingerprint
 
 
@@ -36,7 +37,11 @@ def nightly_reassessment(context: dg.ScheduleEvaluationContext, paths: PovexitPa
     code = code_fingerprint()
     requests = []
     for batch_id in sorted(context.instance.get_dynamic_partitions(BATCH_PARTITIONS.name)):
-        inputs = batch_fingerprint(paths.raw / batch_id)
+        try:
+            inputs = batch_fingerprint(paths.raw / batch_id)
+        except InputError as error:  # its run would stop at the same file: said here instead
+            context.log.warning(f"batch {batch_id} not re-run: {error}")
+            continue
         if inputs is None or published_fingerprints(context.instance, batch_id) == (inputs, code):
             continue
         requests.append(

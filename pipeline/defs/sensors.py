@@ -1,6 +1,7 @@
 """The sensor that picks up new and changed batch folders under the raw folder."""
 
 import json
+from collections.abc import Callable
 
 import dagster as dg
 
@@ -8,16 +9,20 @@ from pipeline.defs.jobs import ASSESS_BATCH_JOB, BRIEF_JOB, PROVINCE_JOB
 from pipeline.defs.partitions import BATCH_PARTITIONS
 from pipeline.defs.resources import PovexitPaths
 from pipeline.defs.tags import batch_tags
+from pipeline.errors import InputError
 from pipeline.fingerprint import batch_fingerprint
 from pipeline.settings import BATCH_ID_PATTERN
 
 
-def scan(paths: PovexitPaths, cursor: dict) -> tuple[list[str], dict]:
+def scan(
+    paths: PovexitPaths, cursor: dict, warn: Callable[[str], None] = lambda message: None
+) -> tuple[list[str], dict]:
     """Batches to run now, and the new cursor.
 
     A folder runs once its fingerprint is the same on two ticks in a row: a folder still being
     copied changes between ticks (or lacks a file) and waits. `seen` holds the fingerprint of
-    the last run requested per batch; `pending`, the one waiting to be confirmed.
+    the last run requested per batch; `pending`, the one waiting to be confirmed. A folder with
+    a file that cannot be read waits too, and `warn` is told which file, every tick.
     """
     seen, pending = dict(cursor.get("seen", {})), dict(cursor.get("pending", {}))
     ready = []
@@ -26,7 +31,11 @@ def scan(paths: PovexitPaths, cursor: dict) -> tuple[list[str], dict]:
         batch_id = folder.name
         if not BATCH_ID_PATTERN.fullmatch(batch_id):
             continue
-        fingerprint = batch_fingerprint(folder)
+        try:
+            fingerprint = batch_fingerprint(folder)
+        except InputError as error:
+            warn(f"batch {batch_id} waits: {error}")
+            fingerprint = None
         if fingerprint is None or seen.get(batch_id) == fingerprint:
             pending.pop(batch_id, None)
             continue
@@ -45,7 +54,7 @@ def scan(paths: PovexitPaths, cursor: dict) -> tuple[list[str], dict]:
     "changed, once the folder has stopped changing.",
 )
 def batch_folder_sensor(context: dg.SensorEvaluationContext, paths: PovexitPaths):
-    ready, cursor = scan(paths, json.loads(context.cursor or "{}"))
+    ready, cursor = scan(paths, json.loads(context.cursor or "{}"), context.log.warning)
     known = set(context.instance.get_dynamic_partitions(BATCH_PARTITIONS.name))
     new = [batch_id for batch_id in ready if batch_id not in known]
     return dg.SensorResult(

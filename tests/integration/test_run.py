@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -164,6 +166,15 @@ def _keep_header_only(path):
         (lambda folder: (folder / "registry_members.csv").unlink(), "registry_members: missing"),
         (lambda folder: (folder / "batch.toml").unlink(), "batch.toml: missing"),
         (
+            lambda folder: _replace_by_folder(folder / "counties.csv"),
+            "counties.csv: not a regular file",
+        ),
+        (
+            # an optional table: a broken link is not "no objections"
+            lambda folder: _replace_by_broken_link(folder / "objections.csv"),
+            "objections.csv: not a regular file",
+        ),
+        (
             lambda folder: (folder / "batch.toml").write_text('batch_id = "other"\n'),
             "disagrees with its folder",
         ),
@@ -198,6 +209,28 @@ def test_run__unusable_input_exit_2_and_marts_stay(folders, batch, damage, messa
     assert len(err) == 1 and message in err[0], err
     assert "Traceback" not in "\n".join(err)
     assert marts_content(marts) == before
+
+
+def test_run__an_unreadable_file_beside_the_tables_exit_2_naming_it(
+    folders, batch, monkeypatch, capsys
+):
+    # Publishing hashes every file of the folder: a note that cannot be read is found before
+    # the run starts, not as an internal error when it publishes.
+    raw, marts = folders
+    folder = write_batch(raw, batch)
+    (folder / "notes.txt").write_text("checked by the county office\n", encoding="utf-8")
+    opened = Path.open
+
+    def refused(path, *args, **kwargs):
+        if path.name == "notes.txt":  # as root no mode refuses a read
+            raise PermissionError(13, "Permission denied")
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refused)
+    assert main(["run", "--batch", "test-2020"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "notes.txt: cannot be read (PermissionError)" in err[0], err
+    assert not (marts / "exit_assessment.duckdb").exists()
 
 
 def test_report__prints_the_press_release_figures(folders, batch, capsys):
@@ -253,7 +286,34 @@ def test_run__flags_reach_the_definitions_as_resource_config(tmp_path, batch, mo
     assert os.environ["POVEXIT_MARTS_DIR"] == str(tmp_path / "elsewhere-marts")
 
 
-def test_run__a_file_edited_after_validation_publishes_nothing(folders, batch, monkeypatch, capsys):
+def _replace_by_folder(path):
+    path.unlink()
+    path.mkdir()
+
+
+def _replace_by_broken_link(path):
+    path.unlink()
+    path.symlink_to(path.with_name("gone.csv"))
+
+
+def _append_a_line(survey):
+    survey.write_text(survey.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+
+def _same_size_times_put_back(survey):
+    # `cp -p` or `unzip -o` of a corrected export: one digit changed, size and times as before
+    stat = survey.stat()
+    time.sleep(0.05)  # file times are coarse: the write must fall in a later tick to show
+    data = survey.read_bytes()
+    digit = data.index(b"2020")
+    survey.write_bytes(data[:digit] + b"2021" + data[digit + 4 :])
+    os.utime(survey, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+@pytest.mark.parametrize("edit", [_append_a_line, _same_size_times_put_back])
+def test_run__a_file_edited_after_validation_publishes_nothing(
+    folders, batch, monkeypatch, capsys, edit
+):
     raw, marts = folders
     write_batch(raw, batch)
     from pipeline.defs.assets import publish
@@ -262,8 +322,7 @@ def test_run__a_file_edited_after_validation_publishes_nothing(folders, batch, m
     def edit_then_hash(folder):
         # an office re-saves a file while the run is publishing: the fingerprint would be of
         # bytes the marts never saw
-        survey = folder / "survey_households.csv"
-        survey.write_text(survey.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        edit(folder / "survey_households.csv")
         return batch_fingerprint(folder)
 
     monkeypatch.setattr(publish, "batch_fingerprint", edit_then_hash)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from pipeline.definitions import defs
 from pipeline.defs.resources import PovexitPaths
 from pipeline.defs.schedules import nightly_reassessment
-from pipeline.defs.sensors import batch_folder_sensor
+from pipeline.defs.sensors import batch_folder_sensor, scan
 from pipeline.settings import PROJECT_ROOT
 from tests.batch_builder import write_batch
 
@@ -97,6 +98,34 @@ def test_sensor__a_half_copied_folder_waits_until_complete(folders, instance):
     members.write_bytes(content)  # still growing: its fingerprint changed since last tick
     assert ticker.runs() == []
     assert ticker.runs() == ["copying-2020"]
+
+
+def test_sensor__a_folder_with_an_unreadable_file_waits_and_says_which(folders, monkeypatch):
+    raw, _ = folders
+    folder = write_batch(raw, batch_id="locked-2020")
+    (folder / "notes.txt").write_text("checked by the county office\n", encoding="utf-8")
+    readable = False
+    opened = Path.open
+
+    def maybe_refused(path, *args, **kwargs):
+        if path.name == "notes.txt" and not readable:  # as root no mode refuses a read
+            raise PermissionError(13, "Permission denied")
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", maybe_refused)
+    paths, cursor, warnings = PovexitPaths(raw_dir=str(raw)), {}, []
+    for _ in range(3):
+        ready, cursor = scan(paths, cursor, warnings.append)
+        assert ready == []
+    assert (
+        warnings
+        == [f"batch locked-2020 waits: {folder / 'notes.txt'}: cannot be read (PermissionError)"]
+        * 3
+    )
+    readable = True
+    ready, cursor = scan(paths, cursor, warnings.append)
+    ready, cursor = scan(paths, cursor, warnings.append)
+    assert ready == ["locked-2020"] and len(warnings) == 3
 
 
 def test_sensor__ignores_folders_that_are_not_batch_ids(folders, instance):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import time
+from pathlib import Path
 
 import pytest
 
 from pipeline import fingerprint, prefetch
+from pipeline.errors import InputError
 from tests.batch_builder import write_batch
 
 
@@ -77,3 +80,34 @@ def test_prefetch__a_later_call_takes_the_background_answer(folder, monkeypatch)
     hashed = counting.files
     assert answer == _fresh(folder)
     assert hashed == len([p for p in folder.iterdir() if p.is_file()])
+
+
+def test_batch_fingerprint__one_answer_per_folder_however_it_is_named(folder, monkeypatch):
+    counting = Counting(monkeypatch)
+    first = fingerprint.batch_fingerprint(folder)
+    hashed = counting.files
+    monkeypatch.chdir(folder.parent)
+    assert fingerprint.batch_fingerprint(Path(folder.name)) == first  # `--raw .`
+    link = folder.parent / "link"
+    link.symlink_to(folder)
+    assert fingerprint.batch_fingerprint(link) == first
+    assert counting.files == hashed
+
+
+def test_an_unreadable_file__named_before_the_run_and_when_hashed(folder, monkeypatch):
+    # As root no mode keeps a file from being read: the refusal is the file system's.
+    note = folder / "notes.txt"
+    note.write_text("reviewed by the county office\n", encoding="utf-8")
+    opened = Path.open
+
+    def refused(path, *args, **kwargs):
+        if path.name == "notes.txt":
+            raise PermissionError(13, "Permission denied")
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refused)
+    message = rf"{re.escape(str(note))}: cannot be read \(PermissionError\)"
+    with pytest.raises(InputError, match=message):
+        fingerprint.check_readable(folder)
+    with pytest.raises(InputError, match=message):
+        fingerprint.batch_fingerprint(folder)

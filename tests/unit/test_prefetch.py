@@ -167,11 +167,11 @@ def held_scan(monkeypatch):
     release, begun = threading.Event(), threading.Event()
     scan = prefetch.scan_bytes
 
-    def held(path):
+    def held(path, stop=None):
         if path.name == "registry_households.csv":
             begun.set()
             assert release.wait(timeout=30)
-        return scan(path)
+        return scan(path, stop)
 
     monkeypatch.setattr(prefetch, "scan_bytes", held)
     return begun, release
