@@ -26,7 +26,8 @@ from pipeline.privacy import MASK_VALUE_MACRO
 # prints what they parse to ('7', '8324.68', '1968-10-02'): for them a cast and a print (a
 # third of the pattern's cost) show it, and only the others are held to the pattern. Both
 # branches give the same answer wherever the first applies (tests/unit/test_warehouse.py); a
-# date's ten characters keep out years past 9999, which DuckDB reads and the pattern does not.
+# date's ten characters keep out years past 9999, which DuckDB reads and the pattern does not;
+# year 0000, which DuckDB reads as 1 BC, is no date (a text below '0001' starts with it).
 PARSE_MACROS = r"""
 create or replace temp macro povexit_int(v) as
     case when cast(try_cast(v as integer) as varchar) = v then try_cast(v as integer)
@@ -39,7 +40,8 @@ create or replace temp macro povexit_decimal(v) as
 create or replace temp macro povexit_date(v) as
     case when strlen(v) = 10 and cast(try_cast(v as date) as varchar) = v
             then try_cast(v as date)
-        when regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') then try_cast(v as date) end;
+        when regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') and v >= '0001'
+            then try_cast(v as date) end;
 create or replace temp macro povexit_bool(v) as
     case v when 'true' then true when 'false' then false end;
 """

@@ -93,7 +93,11 @@ def test_grouping_threads__a_failed_restore_does_not_hide_the_blocks_error():
 BY_PATTERN = {
     "povexit_int": (r"[+-]?[0-9]+(\.0+)?", "integer"),
     "povexit_decimal": (r"[+-]?[0-9]+(\.[0-9]{1,2})?", "decimal(12, 2)"),
-    "povexit_date": (r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "date"),
+    # Years 0001-9999: DuckDB would read 0000 as 1 BC.
+    "povexit_date": (
+        r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}",
+        "date",
+    ),
 }
 SPELLINGS = st.one_of(
     st.text(alphabet="0123456789+-. e/", max_size=13),
@@ -145,6 +149,8 @@ def test_parse_macros__parse_exactly_what_their_patterns_allow(parsing, values):
         ("povexit_decimal", "1e3", None),
         ("povexit_date", "1968-10-02", date(1968, 10, 2)),
         ("povexit_date", "10000-01-01", None),  # DuckDB reads the year; the pattern does not
+        ("povexit_date", "0000-01-01", None),  # DuckDB reads 1 BC
+        ("povexit_date", "0001-01-01", date(1, 1, 1)),
         ("povexit_date", "1968-2-3", None),
         ("povexit_date", "1969-02-29", None),
     ],
