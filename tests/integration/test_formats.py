@@ -30,6 +30,12 @@ def canonical_marts(tmp_path_factory):
     return marts_content(root / "marts")
 
 
+def test_generate_choices__the_forms_and_header_languages_convert_writes():
+    from pipeline import cli
+
+    assert cli.GENERATE_FORMATS == FORMATS and cli.GENERATE_HEADERS == HEADERS
+
+
 @pytest.mark.parametrize("headers", HEADERS)
 @pytest.mark.parametrize("form", FORMATS)
 def test_every_form__gives_identical_marts(tmp_path, canonical_marts, form, headers):
