@@ -47,8 +47,11 @@ SURNAMES = (
 # names use rare characters (䶮, 𠀀): extension A (U+3400-U+4DBF), the compatibility
 # ideographs (U+F900-U+FAFF) and the supplementary planes' extensions B to I with their
 # compatibility supplement (U+20000-U+323AF). Written literally: Python's re and RE2 agree.
-HAN = "[㐀-䶿一-鿿豈-﫿𠀀-𲎯]"
-_HAN = HAN
+# The radicals (U+2E80-U+2FDF) too: text copied out of a PDF often spells 文 as ⽂.
+HAN = "[⺀-⿟㐀-䶿一-鿿豈-﫿𠀀-𲎯]"
+# A variation selector may follow a character (a font's choice of glyph): still the character.
+_VARIANT = "[\ufe00-\ufe0f\U000e0100-\U000e01ef]?"
+_HAN = f"(?:{HAN}{_VARIANT})"
 
 
 def _year_alternatives(first: int, last: int) -> str:
@@ -69,7 +72,9 @@ def id_pattern(latest_year: int | None = None) -> str:
     )
 
 
-_SURNAME = f"(?:{'|'.join(COMPOUND_SURNAMES)}|[{SURNAMES}])"
+# A common surname, then perhaps a space: forms pad a two-character name to three (王　丽), and
+# normalisation turns the ideographic space into a plain one.
+_SURNAME = f"(?:{'|'.join(COMPOUND_SURNAMES)}|[{SURNAMES}]){_VARIANT}[ \u3000]?"
 # A name anywhere in a value, after other words too (户主赵丽, 妻子赵丽): a common surname and
 # one to three Han characters. It masks some plain words as well (住房安全 -> 住房**); in a
 # quarantined value that costs nothing, since file, line and column say where it is.
