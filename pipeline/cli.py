@@ -33,8 +33,8 @@ DEBUG_HELP = "show tracebacks and Dagster logs"
 REPORT_FORMATS = ("text", "md", "html", "xlsx")
 REPORT_LANGS = ("en", "zh")
 # `povexit generate`: the forms and header languages of pipeline.convert, spelled here too:
-# it imports pyarrow (a quarter of a second), and `povexit run` starts reading its files ahead
-# as soon as this module is imported.
+# importing it takes a quarter of a second, which every other command (and --help) would wait
+# for. (`povexit run` imports pyarrow anyway, for its readers.)
 GENERATE_FORMATS = ("csv", "csv-gb18030", "csv-gz", "xlsx")
 GENERATE_HEADERS = ("en", "zh")
 

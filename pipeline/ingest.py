@@ -261,11 +261,19 @@ def input_stamps(con: duckdb.DuckDBPyConnection) -> list[FileStamp]:
 def _stamps_read(con: duckdb.DuckDBPyConnection, files: str) -> list[FileStamp]:
     try:
         rows = con.execute(f"select {files} from _ingest_reports order by source_table")
-        return [FileStamp(**stamp) for (stamps,) in rows.fetchall() for stamp in stamps]
-    except (duckdb.CatalogException, duckdb.BinderException, TypeError):
-        # Nothing read yet, or reports of an earlier version, whose raw relations were tables
-        # or whose stamps had no change time (the raw step replaces them: a whole run does).
+        stamps = [stamp for (read,) in rows.fetchall() for stamp in read]
+    except (duckdb.CatalogException, duckdb.BinderException):
+        # Nothing read yet, or reports of an earlier version, whose raw relations were tables.
         return []
+    try:
+        return [FileStamp(**stamp) for stamp in stamps]
+    except TypeError:
+        # Stamps of an earlier version, without the change time: the files cannot be held to
+        # them, so a step run on its own (from the UI) stops instead of passing unchecked.
+        raise InputError(
+            "the batch's files were read by an earlier version of povexit; "
+            "run the whole batch again"
+        ) from None
 
 
 def check_unchanged(stamps: list[FileStamp]) -> None:

@@ -40,6 +40,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.byte_scan import ByteScan, scan_bytes
+from pipeline.errors import InputError
 from pipeline.fingerprint import SETTLED_NS, batch_fingerprint
 from pipeline.raw_sql import CsvLayout, csv_layout, screen_sql
 from pipeline.readers import utf8_csv_source
@@ -110,8 +111,9 @@ def start(folder: Path, screens: bool) -> list[threading.Thread]:
 def _fingerprint(folder: Path, after: threading.Thread | None) -> None:
     if after is not None:
         after.join()
-    # A file gone meanwhile is the run's to report, not this thread's.
-    with contextlib.suppress(OSError):
+    # A file gone or unreadable is the run's to report (preflight names it), not this
+    # thread's: an exception escaping a thread prints a traceback.
+    with contextlib.suppress(OSError, InputError):
         batch_fingerprint(folder)
 
 

@@ -264,3 +264,29 @@ def test_the_thread_yields_to_the_run(tmp_path, monkeypatch):
     read_ahead(write_batch(tmp_path / "raw"))
     assert niceness and all(value == min(base + prefetch._NICENESS, 19) for value in niceness)
     assert os.getpriority(os.PRIO_PROCESS, 0) == base  # this thread's own is untouched
+
+
+def test_a_file_the_fingerprint_cannot_read__is_left_to_preflight_silently(tmp_path, capfd):
+    # The thread starts before preflight: an exception escaping it would print a traceback
+    # beside the run's one line naming the file.
+    folder = write_batch(tmp_path / "raw")
+    (folder / "notes.txt").write_text("checked by the county office\n", encoding="utf-8")
+    opened = Path.open
+
+    def refused(path, *args, **kwargs):
+        if path.name == "notes.txt":  # as root no mode refuses a read
+            raise PermissionError(13, "Permission denied")
+        return opened(path, *args, **kwargs)
+
+    escaped = []
+    hook, threading.excepthook = threading.excepthook, escaped.append
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Path, "open", refused)
+            for thread in prefetch.start(folder, screens=False):
+                thread.join(timeout=60)
+    finally:
+        threading.excepthook = hook
+    assert escaped == []
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err == ""

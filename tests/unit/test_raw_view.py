@@ -459,7 +459,7 @@ def test_check_sources_unchanged__same_size_rewrite_with_its_modification_time_p
         check_sources_unchanged(result.con)
 
 
-def test_store_report__reports_of_stamps_without_a_change_time_are_rebuilt(tmp_path):
+def test_stamps_without_a_change_time__stop_a_check_and_are_rebuilt_by_the_raw_step(tmp_path):
     con = warehouse.connect(":memory:")
     con.execute(
         "create table _ingest_reports (source_table varchar primary key, source_file varchar, "
@@ -469,7 +469,10 @@ def test_store_report__reports_of_stamps_without_a_change_time_are_rebuilt(tmp_p
     )
     con.execute("insert into _ingest_reports values ('t', 'f', 'utf-8', 1, 0, [], 2, 1, "
                 "[{'path': 'f', 'size': 1, 'mtime_ns': 1, 'inode': 1}])")  # fmt: skip
-    check_sources_unchanged(con)  # an earlier version's stamps: nothing to hold the files to
+    # An earlier version's stamps: the files cannot be held to them, so a step run on its own
+    # stops; the raw step (a whole run) rebuilds the reports.
+    with pytest.raises(InputError, match="earlier version of povexit; run the whole batch"):
+        check_sources_unchanged(con)
     result = check(tmp_path, "code,name,place,note\nc1,n,p,q\n")
     report = result.report
     store_report(con, report, 4)
