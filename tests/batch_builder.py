@@ -243,3 +243,19 @@ def write_batch(raw_dir: Path, batch: dict | None = None, batch_id: str | None =
             writer.writeheader()
             writer.writerows(batch[name])
     return folder
+
+
+class Unreadable:
+    """Makes `Path.open` refuse one file name, as a file system refuses a reader the file's
+    mode shuts out (the tests run as root, whom no mode shuts out). `refusing` turns it off."""
+
+    def __init__(self, monkeypatch, name: str):
+        self.name, self.refusing = name, True
+        opened = Path.open
+
+        def refused(path, *args, **kwargs):
+            if path.name == self.name and self.refusing:
+                raise PermissionError(13, "Permission denied")
+            return opened(path, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "open", refused)

@@ -6,14 +6,13 @@ import os
 import re
 import shlex
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipeline import prefetch
 from pipeline.cli import main
-from tests.batch_builder import write_batch
+from tests.batch_builder import Unreadable, write_batch
 
 # Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
 pytestmark = pytest.mark.slow
@@ -219,14 +218,7 @@ def test_run__an_unreadable_file_beside_the_tables_exit_2_naming_it(
     raw, marts = folders
     folder = write_batch(raw, batch)
     (folder / "notes.txt").write_text("checked by the county office\n", encoding="utf-8")
-    opened = Path.open
-
-    def refused(path, *args, **kwargs):
-        if path.name == "notes.txt":  # as root no mode refuses a read
-            raise PermissionError(13, "Permission denied")
-        return opened(path, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "open", refused)
+    Unreadable(monkeypatch, "notes.txt")
     assert main(["run", "--batch", "test-2020"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "notes.txt: cannot be read (PermissionError)" in err[0], err

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -13,7 +12,7 @@ from pipeline.defs.resources import PovexitPaths
 from pipeline.defs.schedules import nightly_reassessment
 from pipeline.defs.sensors import batch_folder_sensor, scan
 from pipeline.settings import PROJECT_ROOT
-from tests.batch_builder import write_batch
+from tests.batch_builder import Unreadable, write_batch
 
 # Whole pipeline runs: the `slow` tier (make test-fast leaves them out).
 pytestmark = pytest.mark.slow
@@ -104,15 +103,7 @@ def test_sensor__a_folder_with_an_unreadable_file_waits_and_says_which(folders, 
     raw, _ = folders
     folder = write_batch(raw, batch_id="locked-2020")
     (folder / "notes.txt").write_text("checked by the county office\n", encoding="utf-8")
-    readable = False
-    opened = Path.open
-
-    def maybe_refused(path, *args, **kwargs):
-        if path.name == "notes.txt" and not readable:  # as root no mode refuses a read
-            raise PermissionError(13, "Permission denied")
-        return opened(path, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "open", maybe_refused)
+    unreadable = Unreadable(monkeypatch, "notes.txt")
     paths, cursor, warnings = PovexitPaths(raw_dir=str(raw)), {}, []
     for _ in range(3):
         ready, cursor = scan(paths, cursor, warnings.append)
@@ -122,7 +113,7 @@ def test_sensor__a_folder_with_an_unreadable_file_waits_and_says_which(folders, 
         == [f"batch locked-2020 waits: {folder / 'notes.txt'}: cannot be read (PermissionError)"]
         * 3
     )
-    readable = True
+    unreadable.refusing = False
     ready, cursor = scan(paths, cursor, warnings.append)
     ready, cursor = scan(paths, cursor, warnings.append)
     assert ready == ["locked-2020"] and len(warnings) == 3

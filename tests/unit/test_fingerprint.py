@@ -11,7 +11,7 @@ import pytest
 
 from pipeline import fingerprint, prefetch
 from pipeline.errors import InputError
-from tests.batch_builder import write_batch
+from tests.batch_builder import Unreadable, write_batch
 
 
 @pytest.fixture
@@ -75,8 +75,10 @@ def test_batch_fingerprint__a_recently_written_file_is_never_taken_on_trust(fold
 
 def test_prefetch__a_later_call_takes_the_background_answer(folder, monkeypatch):
     counting = Counting(monkeypatch)
-    prefetch.start(folder, screens=False)
+    threads = prefetch.start(folder, screens=False)
     answer = fingerprint.batch_fingerprint(folder)  # waits for the thread, or hashes first
+    for thread in threads:  # else it may hash on into the next test's counter
+        thread.join(timeout=60)
     hashed = counting.files
     assert answer == _fresh(folder)
     assert hashed == len([p for p in folder.iterdir() if p.is_file()])
@@ -95,17 +97,9 @@ def test_batch_fingerprint__one_answer_per_folder_however_it_is_named(folder, mo
 
 
 def test_an_unreadable_file__named_before_the_run_and_when_hashed(folder, monkeypatch):
-    # As root no mode keeps a file from being read: the refusal is the file system's.
     note = folder / "notes.txt"
     note.write_text("reviewed by the county office\n", encoding="utf-8")
-    opened = Path.open
-
-    def refused(path, *args, **kwargs):
-        if path.name == "notes.txt":
-            raise PermissionError(13, "Permission denied")
-        return opened(path, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "open", refused)
+    Unreadable(monkeypatch, note.name)
     message = rf"{re.escape(str(note))}: cannot be read \(PermissionError\)"
     with pytest.raises(InputError, match=message):
         fingerprint.check_readable(folder)

@@ -15,7 +15,7 @@ from pipeline import prefetch, raw_view, warehouse
 from pipeline.errors import InputError
 from pipeline.ingest import ingest
 from pipeline.schemas.fields import RAW_TABLES
-from tests.batch_builder import write_batch
+from tests.batch_builder import Unreadable, write_batch
 
 REGISTRY = [table for table in RAW_TABLES if table.name.startswith("registry_")]
 
@@ -271,18 +271,11 @@ def test_a_file_the_fingerprint_cannot_read__is_left_to_preflight_silently(tmp_p
     # beside the run's one line naming the file.
     folder = write_batch(tmp_path / "raw")
     (folder / "notes.txt").write_text("checked by the county office\n", encoding="utf-8")
-    opened = Path.open
-
-    def refused(path, *args, **kwargs):
-        if path.name == "notes.txt":  # as root no mode refuses a read
-            raise PermissionError(13, "Permission denied")
-        return opened(path, *args, **kwargs)
-
     escaped = []
     hook, threading.excepthook = threading.excepthook, escaped.append
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(Path, "open", refused)
+            Unreadable(patch, "notes.txt")
             for thread in prefetch.start(folder, screens=False):
                 thread.join(timeout=60)
     finally:
