@@ -27,6 +27,16 @@ class FileStamp:
     ctime_ns: int
     inode: int
 
+    def written_before(self, moment_ns: int) -> bool:
+        """Whether the file was last written (content or metadata) before `moment_ns`."""
+        return max(self.mtime_ns, self.ctime_ns) < moment_ns
+
+
+# File times are coarse (a jiffy, or seconds on some file systems): a file written this
+# recently could change again without its stamp changing, so what was read from it is not
+# kept for later (`pipeline.fingerprint`, `pipeline.prefetch`).
+SETTLED_NS = 2_000_000_000
+
 
 def file_stamp(path: Path) -> FileStamp | None:
     """The stamp of `path` now; None when it is gone."""

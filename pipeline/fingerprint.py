@@ -21,6 +21,7 @@ from pathlib import Path
 import xxhash
 
 from pipeline.errors import InputError
+from pipeline.file_stamps import SETTLED_NS, FileStamp, file_stamp
 from pipeline.manifest import MANIFEST_FILE
 from pipeline.readers import SUFFIXES
 from pipeline.schemas.fields import RAW_TABLES
@@ -83,22 +84,13 @@ def batch_fingerprint(folder: Path) -> str | None:
 
 # One folder hashed at a time; the last answer per folder, with the stamps of its files.
 _HASHING = threading.Lock()
-_DIGESTS: dict[Path, tuple[tuple, str]] = {}
-# File times are coarse (a jiffy, or seconds on some file systems): a file written this
-# recently could change again without its stamp changing, so such an answer is not kept.
-SETTLED_NS = 2_000_000_000
-
-
-def _stamp(path: Path) -> tuple:
-    info = path.stat()
-    return (path.name, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+_DIGESTS: dict[Path, tuple[tuple[FileStamp, ...], str]] = {}
 
 
 def _remembered_digest(folder: Path, files: list[Path]) -> str | None:
     started = time.time_ns()
-    try:
-        stamps = tuple(_stamp(path) for path in files)
-    except FileNotFoundError:
+    stamps = tuple(file_stamp(path) for path in files)
+    if None in stamps:
         return None  # a file went away: the folder is still being changed
     # One key per folder however it is named (`--raw .`, a symlink): the run's background
     # hash and the publish step's must find each other's answer.
@@ -115,7 +107,7 @@ def _remembered_digest(folder: Path, files: list[Path]) -> str | None:
         except OSError as error:
             raise InputError(f"{path}: cannot be read ({type(error).__name__})") from None
     answer = digest.hexdigest()
-    if all(max(stamp[2], stamp[3]) < started - SETTLED_NS for stamp in stamps):
+    if all(stamp.written_before(started - SETTLED_NS) for stamp in stamps):
         _DIGESTS[key] = (stamps, answer)
     return answer
 

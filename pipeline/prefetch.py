@@ -41,7 +41,8 @@ import duckdb
 
 from pipeline.byte_scan import ByteScan, scan_bytes
 from pipeline.errors import InputError
-from pipeline.fingerprint import SETTLED_NS, batch_fingerprint
+from pipeline.file_stamps import SETTLED_NS, FileStamp, file_stamp
+from pipeline.fingerprint import batch_fingerprint
 from pipeline.raw_sql import CsvLayout, csv_layout, screen_sql
 from pipeline.readers import utf8_csv_source
 from pipeline.schemas.fields import RAW_TABLES, RawTable
@@ -52,27 +53,14 @@ from pipeline.warehouse import connect_scratch
 _NICENESS = 10
 
 
-# What identifies a file's content for an answer: path, size, modification and change times,
-# inode (what `file_stamps.FileStamp` holds). The change time moves on every write, even one
-# that restores the modification time. A tuple, hashed and compared under the thread's lock.
-Identity = tuple[str, int, int, int, int]
-
-
-def _identity(path: Path) -> Identity | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    resolved = str(Path(path).resolve())
-    return (resolved, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-
-
 @dataclass
 class _ReadAhead:
     """What the thread has found, and what it is doing."""
 
-    scans: dict[str, tuple[Identity, ByteScan]] = field(default_factory=dict)
-    screens: dict[CsvLayout, tuple[Identity, tuple]] = field(default_factory=dict)
+    # Each answer with the stamp of the file it is for (`file_stamps.FileStamp`: its path,
+    # size, modification and change times, inode), keyed by the file's resolved path.
+    scans: dict[str, tuple[FileStamp, ByteScan]] = field(default_factory=dict)
+    screens: dict[CsvLayout, tuple[FileStamp, tuple]] = field(default_factory=dict)
     pending: set[str] = field(default_factory=set)  # files yet to be read ahead
     reading: str | None = None  # the file being read ahead
     reading_since: float = 0.0  # time.monotonic() when its read began
@@ -172,19 +160,19 @@ def _read_ahead(table: RawTable, path: Path) -> None:
     from pipeline.ingest import canonical_header
 
     started = time.time_ns()
-    before = _identity(path)
-    if before is None or max(before[2], before[3]) >= started - SETTLED_NS:
+    before = file_stamp(path)
+    if before is None or not before.written_before(started - SETTLED_NS):
         return
     source = utf8_csv_source(path)
     if source is None:  # a workbook, or a file the raw step reads through a UTF-8 copy
         return
     names, _ = canonical_header(path, source.header, table)
     # Stopped as soon as the raw step gives up waiting: it reads the file itself by then.
-    scan = scan_bytes(path, stop=lambda: _READ_AHEAD.abandoned == before[0])
+    scan = scan_bytes(path, stop=lambda: _READ_AHEAD.abandoned == before.path)
     with _CHANGED:
-        if _identity(path) != before or _READ_AHEAD.abandoned == before[0]:
+        if file_stamp(path) != before or _READ_AHEAD.abandoned == before.path:
             return
-        _READ_AHEAD.scans[before[0]] = (before, scan)
+        _READ_AHEAD.scans[before.path] = (before, scan)
         if scan.first_nul is not None or scan.needs_line_scan:
             return  # the raw step's exact line scan reads it
         if _READ_AHEAD.database is None:
@@ -193,7 +181,7 @@ def _read_ahead(table: RawTable, path: Path) -> None:
     layout = csv_layout(table, path, names, scan)
     screened = database.execute(screen_sql(layout)).fetchone()
     with _CHANGED:
-        if _identity(path) == before and _READ_AHEAD.abandoned != before[0]:
+        if file_stamp(path) == before and _READ_AHEAD.abandoned != before.path:
             _READ_AHEAD.screens[layout] = (before, screened)
 
 
@@ -215,22 +203,22 @@ def _claim(path: str) -> None:
 
 def scan_of(path: Path) -> ByteScan | None:
     """The survey of `path`'s bytes read ahead, if it is still the file's; else None."""
-    identity = _identity(path)
-    if identity is None:
+    stamp = file_stamp(path)
+    if stamp is None:
         return None
     with _CHANGED:
-        _claim(identity[0])
-        found = _READ_AHEAD.scans.get(identity[0])
-    return found[1] if found and found[0] == identity else None
+        _claim(stamp.path)
+        found = _READ_AHEAD.scans.get(stamp.path)
+    return found[1] if found and found[0] == stamp else None
 
 
 def screen_of(layout: CsvLayout) -> tuple | None:
     """The screen of `layout` (`screen_sql`'s one row) read ahead, if it is still the file's;
     else None."""
-    identity = _identity(layout.path)
-    if identity is None:
+    stamp = file_stamp(layout.path)
+    if stamp is None:
         return None
     with _CHANGED:
-        _claim(identity[0])
+        _claim(stamp.path)
         found = _READ_AHEAD.screens.get(layout)
-    return found[1] if found and found[0] == identity else None
+    return found[1] if found and found[0] == stamp else None
