@@ -34,6 +34,7 @@ from pipeline.schema_rules import (
     typed_view,
 )
 from pipeline.schemas.fields import RAW_TABLES, RawTable
+from pipeline.schemas.values import labels_for
 from pipeline.sql_shared import compute_shared_once
 from pipeline.validation_plan import (
     TablePlan,
@@ -86,6 +87,29 @@ def _findings_list(rules: list[Rule], flags: list[str]) -> str:
     )
 
 
+def _stored_column(table: RawTable, name: str, read_beyond: set[str], flags: list[str]) -> str:
+    """The check query's select of a kept column, as the checking table stores it.
+
+    A coded text column (one of a few codes: relation, sex, poverty status) that the rules
+    beyond a row do not read is stored as an ENUM of its codes, one byte a row instead of a
+    16-byte string: at national scale the checking table outgrows DuckDB's memory cap, and
+    every byte of it is written to disk and read back. `pipeline.validation` casts it back to
+    text for every reader, so its values are exactly those read. A row with a finding keeps
+    NULL for a value outside the codes (its finding holds the text as read); a row without one
+    must hold a code, and the cast fails loudly rather than drop a value no rule refused.
+    """
+    field = next((field for field in table.loaded_fields if field.name == name), None)
+    codes = labels_for(field) if field is not None and field.dtype == "string" else None
+    if not codes or name in read_beyond:
+        return _ident(name)
+    enum = "ENUM(" + ", ".join(_quote(code) for code in codes) + ")"
+    any_fails = " or ".join(_ident(flag) for flag in flags) or "false"
+    return (
+        f"case when {any_fails} then try_cast({_ident(name)} as {enum}) "
+        f"else cast({_ident(name)} as {enum}) end as {_ident(name)}"
+    )
+
+
 def _hash_column(index: int) -> str:
     return f"_partition_hash_{index}"
 
@@ -119,7 +143,15 @@ def table_plan(table: RawTable, accepted: list[str]) -> TablePlan:
         **hashes,
         **{flag: condition for flag, (_, condition) in zip(row_flags, row_rules, strict=True)},
     )
-    columns = ", ".join(_ident(name) for name in ["line_number", *kept, *hashes])
+    read_beyond = {
+        name
+        for rule, condition in beyond_rules
+        for name in [*columns_read(condition, typed.op()), text_column(rule.field)]
+    }
+    columns = ", ".join(
+        _stored_column(table, name, read_beyond, row_flags)
+        for name in ["line_number", *kept, *hashes]
+    )
     check_sql = (
         f"create or replace temp table {_ident(checked_rows_table(table.name))} as\n"
         f"select {columns},\n"

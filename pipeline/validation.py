@@ -9,9 +9,10 @@ For each raw table, in SPEC order:
 
 1. the check query reads the raw table once into a temp table (`_checking_<table>_rows`, in
    memory, never in the database file): each row's findings of the rules that look at one row
-   alone, its typed values and the texts as read that findings show. For a file whose lines
-   are all rows it reads the file on every thread, and a row's position is its line, once
-   DuckDB's plan for it is seen to move no row (`check_rows`);
+   alone, its typed values (a coded one as an ENUM of its codes) and the texts as read that
+   findings show. For a file whose lines are all rows it reads the file on every thread, and
+   a row's position is its line, once DuckDB's plan for it is seen to move no row
+   (`check_rows`);
 2. those findings and the findings of the rules that read beyond their row (uniqueness, a
    member's household among the accepted households) become rows of `rejected_rows`, with
    the source file, the line number and the value as `pipeline.privacy` allows it to be
@@ -20,8 +21,8 @@ For each raw table, in SPEC order:
 3. what remains are the accepted rows. Their typed values are stored once, as
    `_checked_<table>`, which staging reads (the text is parsed once, and a value the validator
    accepted is the value staging stores); the columns that the cross-table rules of the later
-   tables read are kept as `_accepted_<table>`: a member of a quarantined household is
-   quarantined too, instead of being counted in a county with no household.
+   tables read are the view `_accepted_<table>` over it: a member of a quarantined household
+   is quarantined too, instead of being counted in a county with no household.
 
 Nothing is copied out of the database.
 """
@@ -61,6 +62,7 @@ COMPILED_FROM = (
     *sorted((_PIPELINE / "schemas").glob("*.py")),
     _PIPELINE / "validation.py",
     _PIPELINE / "schema_rules.py",
+    _PIPELINE / "reference" / "value_labels.toml",  # a coded column's codes (its ENUM)
     _PIPELINE / "rule_compiler.py",
     _PIPELINE / "partition_counts.py",
     _PIPELINE / "sql_shared.py",
@@ -166,13 +168,15 @@ def check_rows(con: duckdb.DuckDBPyConnection, table: RawTable, plan: TablePlan)
         con.execute("set preserve_insertion_order = true")
         con.execute("set disabled_optimizers = 'in_clause'")
         try:
-            if _plan_keeps_order(con, plan.check_select_over(source), rows_view(table.asset)):
-                con.execute(plan.check_sql_over(source))
-                # The n-th row inserted is the n-th read: line n + 1.
-                numbered = f'select * replace (rowid + 2 as line_number) from "{rows}"'
+            select = plan.check_select_over(source)
+            if _plan_keeps_order(con, select, rows_view(table.asset)):
+                # The line numbers are the rows' positions, not a column of nulls stored.
                 con.execute(
-                    f'create or replace temp view "{checking_table(table.name)}" as {numbered}'
+                    f'create or replace temp table "{rows}" as '
+                    f"select * exclude (line_number) from ({select})"
                 )
+                # The n-th row inserted is the n-th read: line n + 1.
+                _create_checking_view(con, table, "rowid + 2 as line_number, ")
                 return
         finally:
             con.execute("reset disabled_optimizers")
@@ -180,8 +184,32 @@ def check_rows(con: duckdb.DuckDBPyConnection, table: RawTable, plan: TablePlan)
     con.execute(f'create or replace temp table "{copy}" as select * from "{table.asset}"')
     con.execute(plan.check_sql_over(f'"{copy}"'))
     con.execute(f'drop table "{copy}"')
+    _create_checking_view(con, table)
+
+
+def _create_checking_view(
+    con: duckdb.DuckDBPyConnection, table: RawTable, line_number: str = ""
+) -> None:
+    """The temp view `checking_table` over the checked rows, `line_number` first if given;
+    a column the check stored as an ENUM of its codes (`rule_compiler._stored_column`) is
+    read as the text it was, so every reader sees the columns as the rules typed them."""
+    rows = checked_rows_table(table.name)
+    coded = [
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() "
+            "where database_name = 'temp' and table_name = ? and data_type like 'ENUM(%'",
+            [rows],
+        ).fetchall()
+    ]
+    as_text = (
+        " replace (" + ", ".join(f'"{name}"::varchar as "{name}"' for name in coded) + ")"
+        if coded
+        else ""
+    )
     con.execute(
-        f'create or replace temp view "{checking_table(table.name)}" as select * from "{rows}"'
+        f'create or replace temp view "{checking_table(table.name)}" as '
+        f'select {line_number}*{as_text} from "{rows}"'
     )
 
 
@@ -237,18 +265,13 @@ def _validate_table(
             select line_number from rejected_rows where source_table = '{table.name}'
         ) as rejected using (line_number)
     """
-    if plan.accepted_columns:
-        columns = ", ".join(f'"{name}"' for name in ["line_number", *plan.accepted_columns])
-        con.execute(
-            f'create or replace temp table "{accepted_table(table.name)}" as '
-            f"select {columns} {accepted_rows}"
-        )
     # Only the accepted rows' typed values reach the database file: a quarantined row is in
     # rejected_rows, masked, and its values as read (an id number typed into a code column,
     # the offending value of each finding) are never written there.
     # Stored in no particular order: every row has its line number, and keeping the file's
     # order would make DuckDB recompress the whole table when the database is checkpointed.
-    columns = ", ".join(f'"{name}"' for name in ["line_number", *staged_columns(table)])
+    staged = staged_columns(table)
+    columns = ", ".join(f'"{name}"' for name in ["line_number", *staged])
     con.execute("set preserve_insertion_order = false")
     try:
         con.execute(
@@ -257,6 +280,18 @@ def _validate_table(
         )
     finally:
         con.execute("reset preserve_insertion_order")
+    if plan.accepted_columns:
+        columns = ", ".join(f'"{name}"' for name in plan.accepted_columns)
+        if set(plan.accepted_columns) <= set(staged):
+            # The accepted rows are the checked table's: read from it (compressed, in the
+            # database file), they hold no memory while the later, larger tables are checked.
+            accepted = f'view "{accepted_table(table.name)}" as select {columns} from '
+            con.execute(f'create or replace temp {accepted} "{checked_table(table.name)}"')
+        else:  # a column staging does not keep (personal data): copied while checking
+            con.execute(
+                f'create or replace temp table "{accepted_table(table.name)}" as '
+                f"select {columns} {accepted_rows}"
+            )
     con.execute(f"drop view {checking}")
     con.execute(f'drop table "{checked_rows_table(table.name)}"')
 

@@ -58,7 +58,8 @@ def checked_source(table: str) -> str | None:
 
 
 def accepted_table(table: str) -> str:
-    """The temp table of a validated table's accepted rows (`valid_table` in the schemas)."""
+    """The temp view of a validated table's accepted rows (`valid_table` in the schemas): the
+    columns later tables' rules read, from its checked table."""
     return f"_accepted_{table}"
 
 

@@ -37,9 +37,10 @@ MANIFEST = ibis.table(
 
 
 def valid_table(table: f.RawTable) -> ibis.Table:
-    """The accepted, typed rows of an already validated raw table."""
+    """The accepted, typed rows of an already validated raw table (a rule reads the columns
+    `schema_rules.accepted_columns` lists; `pipeline.validation` keeps those)."""
     schema = {field.name: DTYPES[field.dtype] for field in table.loaded_fields}
-    return ibis.table({"line_number": "int64", **schema}, name=f"_accepted_{table.name}")
+    return ibis.table(schema, name=f"_accepted_{table.name}")
 
 
 def rule(name: str, error: str, function, ignore_na: bool = True) -> pa.Check:

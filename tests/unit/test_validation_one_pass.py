@@ -77,6 +77,8 @@ def per_rule_findings(con) -> list[tuple]:
                 found.append((table.name, line, rule.field.name, rule.name, shown))
                 failing_lines.add(line)
         lines = ", ".join(str(line) for line in failing_lines) or "null"
+        # Validation left its accepted rows as a view over its checked table.
+        con.execute(f'drop view if exists "_accepted_{table.name}"')
         con.execute(
             f'create or replace temp table "_accepted_{table.name}" as '
             f'select * from "{typed_name}" where line_number not in ({lines})'
