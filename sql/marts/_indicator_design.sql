@@ -77,6 +77,7 @@ scores as (
     select
         village_totals.county_code,
         village_totals.indicator,
+        village_totals.village_code,
         (village_totals.y_total - county_totals.estimate * village_totals.m_total)
         / county_totals.m_total as score
     from village_totals
@@ -90,7 +91,9 @@ squared_scores as (
     select
         county_code,
         indicator,
-        sum(score * score) as squared_scores
+        -- added village by village in a fixed order: a sum of doubles depends on the order
+        -- of its terms, which DuckDB's threads would change from run to run
+        sum(score * score order by village_code) as squared_scores
     from scores
     group by county_code, indicator
 )

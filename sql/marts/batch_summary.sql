@@ -38,7 +38,8 @@ county_totals as (
         count(*) as counties_assessed,
         count(*) filter (where verdict = 'meets') as counties_meeting,
         count(*) filter (where decision = 'approved') as counties_approved,
-        avg(acceptance_rate) as mean_county_acceptance,
+        -- in a fixed order, as every sum of doubles in the marts (_indicator_design.sql)
+        avg(acceptance_rate order by county_code) as mean_county_acceptance,
         -- what the round's surveys found, over its assessed counties (SPEC 3.7)
         cast(
             sum(sampled_exited_persons_failing) as bigint
