@@ -96,17 +96,23 @@ def _stored_column(table: RawTable, name: str, read_beyond: set[str], flags: lis
     every byte of it is written to disk and read back. `pipeline.validation` casts it back to
     text for every reader, so its values are exactly those read. A row with a finding keeps
     NULL for a value outside the codes (its finding holds the text as read); a row without one
-    must hold a code, and the cast fails loudly rather than drop a value no rule refused.
+    must hold a code, and the check stops rather than drop a value no rule refused, with a
+    message that does not quote the value (it could be an id number typed in the column).
     """
     field = next((field for field in table.loaded_fields if field.name == name), None)
     codes = labels_for(field) if field is not None and field.dtype == "string" else None
     if not codes or name in read_beyond:
         return _ident(name)
-    enum = "ENUM(" + ", ".join(_quote(code) for code in codes) + ")"
+    column = _ident(name)
+    as_code = f"try_cast({column} as ENUM({', '.join(_quote(code) for code in codes)}))"
     any_fails = " or ".join(_ident(flag) for flag in flags) or "false"
+    outside = _quote(
+        f"{table.name}.{name}: a value outside its codes passed every rule "
+        "(pipeline/reference/value_labels.toml and the column's isin rule disagree)"
+    )
     return (
-        f"case when {any_fails} then try_cast({_ident(name)} as {enum}) "
-        f"else cast({_ident(name)} as {enum}) end as {_ident(name)}"
+        f"case when {any_fails} or {column} is null then {as_code} "
+        f"else coalesce({as_code}, error({outside})) end as {column}"
     )
 
 
@@ -115,6 +121,13 @@ def _hash_column(index: int) -> str:
 
 
 def table_plan(table: RawTable, accepted: list[str]) -> TablePlan:
+    # Later tables' rules read the accepted rows from the checked table, which holds no
+    # personal data (`pipeline.validation`).
+    if unkept := sorted(set(accepted) - set(staged_columns(table))):
+        raise ValueError(
+            f"a rule of a later table reads {table.name}.{', '.join(unkept)}, which validation "
+            "does not keep (personal data): compare with a value derived from it instead"
+        )
     typed = typed_view(table)
     rules = table_rules(table)
     conditions = [rule.fails(typed) for rule in rules]

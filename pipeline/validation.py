@@ -270,8 +270,7 @@ def _validate_table(
     # the offending value of each finding) are never written there.
     # Stored in no particular order: every row has its line number, and keeping the file's
     # order would make DuckDB recompress the whole table when the database is checkpointed.
-    staged = staged_columns(table)
-    columns = ", ".join(f'"{name}"' for name in ["line_number", *staged])
+    columns = ", ".join(f'"{name}"' for name in ["line_number", *staged_columns(table)])
     con.execute("set preserve_insertion_order = false")
     try:
         con.execute(
@@ -281,17 +280,14 @@ def _validate_table(
     finally:
         con.execute("reset preserve_insertion_order")
     if plan.accepted_columns:
+        # The accepted rows are the checked table's: read from it (compressed, in the database
+        # file), they hold no memory while the later, larger tables are checked. The compiler
+        # sees that the columns are among those it keeps (`rule_compiler.table_plan`).
         columns = ", ".join(f'"{name}"' for name in plan.accepted_columns)
-        if set(plan.accepted_columns) <= set(staged):
-            # The accepted rows are the checked table's: read from it (compressed, in the
-            # database file), they hold no memory while the later, larger tables are checked.
-            accepted = f'view "{accepted_table(table.name)}" as select {columns} from '
-            con.execute(f'create or replace temp {accepted} "{checked_table(table.name)}"')
-        else:  # a column staging does not keep (personal data): copied while checking
-            con.execute(
-                f'create or replace temp table "{accepted_table(table.name)}" as '
-                f"select {columns} {accepted_rows}"
-            )
+        con.execute(
+            f'create or replace temp view "{accepted_table(table.name)}" as '
+            f'select {columns} from "{checked_table(table.name)}"'
+        )
     con.execute(f"drop view {checking}")
     con.execute(f'drop table "{checked_rows_table(table.name)}"')
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 
+import duckdb
 import pytest
 import sqlglot
 
 from pipeline import rule_compiler
+from pipeline.schemas.fields import RAW_TABLES
 from pipeline.validation import compiled_plans
 
 
@@ -56,7 +58,7 @@ def test_a_coded_column__is_stored_as_an_enum_of_exactly_its_rule_codes():
     # a code the isin rule accepts but the ENUM lacks would stop a valid batch, and one the
     # ENUM holds but the rule refuses is never stored. Both sets must be the same.
     stored = {}
-    enum_cast = re.compile(r'else cast\("(\w+)" as ENUM\((.*?)\)\) end')
+    enum_cast = re.compile(r'else coalesce\(try_cast\("(\w+)" as ENUM\((.*?)\)\), error\(')
     for plan in compiled_plans().values():
         for column, enum in enum_cast.findall(plan.check_sql):
             stored[(plan.table, column)] = set(re.findall(r"'([^']*)'", enum))
@@ -68,5 +70,37 @@ def test_a_coded_column__is_stored_as_an_enum_of_exactly_its_rule_codes():
 def test_a_coded_column_the_rules_beyond_a_row_read__stays_text():
     # Those rules see every row, also one whose value is no code (kept as read, for them).
     for plan in compiled_plans().values():
-        for column in re.findall(r'else cast\("(\w+)" as ENUM', plan.check_sql):
+        for column in re.findall(r'else coalesce\(try_cast\("(\w+)" as ENUM', plan.check_sql):
             assert f'"{column}"' not in (plan.beyond_row_findings_sql or ""), column
+
+
+def _stored(rows: list[tuple]) -> list:
+    """The members' relation as the check stores it, over rows of (has a finding, value)."""
+    [members] = [table for table in RAW_TABLES if table.name == "registry_members"]
+    expression = rule_compiler._stored_column(members, "relation", set(), ["_fails_0"])
+    values = ", ".join(f"({fails}, {'null' if v is None else repr(v)})" for fails, v in rows)
+    query = f'select {expression} from (values {values}) as t("_fails_0", "relation")'
+    return [value for (value,) in duckdb.connect().execute(query).fetchall()]
+
+
+def test_a_stored_code__keeps_its_value_and_a_refused_one_is_null():
+    assert _stored([(False, "head"), (False, None), (True, "户主x"), (True, "spouse")]) == [
+        "head",
+        None,
+        None,
+        "spouse",
+    ]
+
+
+def test_a_non_code_in_a_row_without_findings__stops_the_check_without_quoting_it():
+    with pytest.raises(duckdb.Error) as stopped:
+        _stored([(False, "head"), (False, "520102196810027967")])
+    assert "registry_members.relation" in str(stopped.value)
+    assert "5201" not in str(stopped.value)
+
+
+def test_a_later_rule_reading_personal_data__is_refused_when_compiled():
+    # Later tables read the accepted rows from the checked table, which keeps no personal data.
+    [households] = [table for table in RAW_TABLES if table.name == "registry_households"]
+    with pytest.raises(ValueError, match=r"registry_households\.head_id_number"):
+        rule_compiler.table_plan(households, ["household_id", "head_id_number"])
