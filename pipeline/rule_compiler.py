@@ -80,17 +80,33 @@ def _findings_list(rules: list[Rule], flags: list[str]) -> str:
         f"'rule': {_quote(rule.name)}, 'value': {_ident(text_column(rule.field))}}} end"
         for rule, flag in zip(rules, flags, strict=True)
     )
-    any_fails = " or ".join(_ident(flag) for flag in flags)
     return (
-        f"case when {any_fails} then list_filter([\n        {findings}\n    ], "
+        f"case when {_any_of(flags)} then list_filter([\n        {findings}\n    ], "
         "lambda finding: finding is not null) end"
     )
 
 
-def _stored_column(table: RawTable, name: str, read_beyond: set[str], flags: list[str]) -> str:
+def _any_of(flags: list[str]) -> str:
+    """SQL: whether any of the row's flags is set."""
+    return " or ".join(_ident(flag) for flag in flags) or "false"
+
+
+def _coded_columns(table: RawTable, read_beyond: set[str]) -> dict[str, list[str]]:
+    """The check's coded text columns that the rules beyond a row do not read, with their
+    codes: those the checking table stores as ENUMs (`_stored_column`)."""
+    return {
+        field.name: list(codes)
+        for field in table.loaded_fields
+        if field.dtype == "string"
+        and field.name not in read_beyond
+        and (codes := labels_for(field))
+    }
+
+
+def _stored_column(table: RawTable, name: str, codes: list[str] | None, flags: list[str]) -> str:
     """The check query's select of a kept column, as the checking table stores it.
 
-    A coded text column (one of a few codes: relation, sex, poverty status) that the rules
+    A coded text column (one of a few `codes`: relation, sex, poverty status) that the rules
     beyond a row do not read is stored as an ENUM of its codes, one byte a row instead of a
     16-byte string: at national scale the checking table outgrows DuckDB's memory cap, and
     every byte of it is written to disk and read back. `pipeline.validation` casts it back to
@@ -99,19 +115,16 @@ def _stored_column(table: RawTable, name: str, read_beyond: set[str], flags: lis
     must hold a code, and the check stops rather than drop a value no rule refused, with a
     message that does not quote the value (it could be an id number typed in the column).
     """
-    field = next((field for field in table.loaded_fields if field.name == name), None)
-    codes = labels_for(field) if field is not None and field.dtype == "string" else None
-    if not codes or name in read_beyond:
-        return _ident(name)
     column = _ident(name)
+    if not codes:
+        return column
     as_code = f"try_cast({column} as ENUM({', '.join(_quote(code) for code in codes)}))"
-    any_fails = " or ".join(_ident(flag) for flag in flags) or "false"
     outside = _quote(
         f"{table.name}.{name}: a value outside its codes passed every rule "
         "(pipeline/reference/value_labels.toml and the column's isin rule disagree)"
     )
     return (
-        f"case when {any_fails} or {column} is null then {as_code} "
+        f"case when {_any_of(flags)} or {column} is null then {as_code} "
         f"else coalesce({as_code}, error({outside})) end as {column}"
     )
 
@@ -142,9 +155,12 @@ def table_plan(table: RawTable, accepted: list[str]) -> TablePlan:
 
     # Kept for staging (the typed values, parsed once, are what staging stores), for the
     # rules reading beyond their row and for the cross-table rules of the tables after this.
-    kept = [*staged_columns(table), *accepted]
-    for rule, condition in beyond_rules:
-        kept += [*sorted(columns_read(condition, typed.op())), text_column(rule.field)]
+    read_beyond = [
+        name
+        for rule, condition in beyond_rules
+        for name in [*sorted(columns_read(condition, typed.op())), text_column(rule.field)]
+    ]
+    kept = [*staged_columns(table), *accepted, *read_beyond]
     kept = [name for name in dict.fromkeys(kept) if name != "line_number"]
     hashes = {_hash_column(index): partition_hash(window) for index, window in enumerate(windows)}
 
@@ -156,13 +172,9 @@ def table_plan(table: RawTable, accepted: list[str]) -> TablePlan:
         **hashes,
         **{flag: condition for flag, (_, condition) in zip(row_flags, row_rules, strict=True)},
     )
-    read_beyond = {
-        name
-        for rule, condition in beyond_rules
-        for name in [*columns_read(condition, typed.op()), text_column(rule.field)]
-    }
+    coded = _coded_columns(table, set(read_beyond))
     columns = ", ".join(
-        _stored_column(table, name, read_beyond, row_flags)
+        _stored_column(table, name, coded.get(name), row_flags)
         for name in ["line_number", *kept, *hashes]
     )
     check_sql = (

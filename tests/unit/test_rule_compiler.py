@@ -77,7 +77,8 @@ def test_a_coded_column_the_rules_beyond_a_row_read__stays_text():
 def _stored(rows: list[tuple]) -> list:
     """The members' relation as the check stores it, over rows of (has a finding, value)."""
     [members] = [table for table in RAW_TABLES if table.name == "registry_members"]
-    expression = rule_compiler._stored_column(members, "relation", set(), ["_fails_0"])
+    codes = rule_compiler._coded_columns(members, set())["relation"]
+    expression = rule_compiler._stored_column(members, "relation", codes, ["_fails_0"])
     values = ", ".join(f"({fails}, {'null' if v is None else repr(v)})" for fails, v in rows)
     query = f'select {expression} from (values {values}) as t("_fails_0", "relation")'
     return [value for (value,) in duckdb.connect().execute(query).fetchall()]
