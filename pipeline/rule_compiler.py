@@ -34,7 +34,7 @@ from pipeline.schema_rules import (
     typed_view,
 )
 from pipeline.schemas.fields import RAW_TABLES, RawTable
-from pipeline.schemas.values import labels_for
+from pipeline.schemas.values import as_code_sql, code_type
 from pipeline.sql_shared import compute_shared_once
 from pipeline.validation_plan import (
     TablePlan,
@@ -91,41 +91,34 @@ def _any_of(flags: list[str]) -> str:
     return " or ".join(_ident(flag) for flag in flags) or "false"
 
 
-def _coded_columns(table: RawTable, read_beyond: set[str]) -> dict[str, list[str]]:
-    """The check's coded text columns that the rules beyond a row do not read, with their
-    codes: those the checking table stores as ENUMs (`_stored_column`)."""
+def _coded_columns(table: RawTable, read_beyond: set[str]) -> dict[str, str]:
+    """The check's coded text columns that the rules beyond a row do not read, with the ENUM
+    of their codes: those the checking table stores as ENUMs (`_stored_column`)."""
     return {
-        field.name: list(codes)
+        field.name: enum
         for field in table.loaded_fields
-        if field.dtype == "string"
-        and field.name not in read_beyond
-        and (codes := labels_for(field))
+        if field.name not in read_beyond and (enum := code_type(field))
     }
 
 
-def _stored_column(table: RawTable, name: str, codes: list[str] | None, flags: list[str]) -> str:
+def _stored_column(table: RawTable, name: str, enum: str | None, flags: list[str]) -> str:
     """The check query's select of a kept column, as the checking table stores it.
 
-    A coded text column (one of a few `codes`: relation, sex, poverty status) that the rules
-    beyond a row do not read is stored as an ENUM of its codes, one byte a row instead of a
-    16-byte string: at national scale the checking table outgrows DuckDB's memory cap, and
-    every byte of it is written to disk and read back. `pipeline.validation` casts it back to
-    text for every reader, so its values are exactly those read. A row with a finding keeps
-    NULL for a value outside the codes (its finding holds the text as read); a row without one
-    must hold a code, and the check stops rather than drop a value no rule refused, with a
-    message that does not quote the value (it could be an id number typed in the column).
+    A coded text column (one of a few codes: relation, sex, poverty status) that the rules
+    beyond a row do not read is stored as the ENUM of its codes (`values.code_type`), one
+    byte a row instead of a 16-byte string: at national scale the checking table outgrows
+    DuckDB's memory cap, and every byte of it is written to disk and read back. The checked
+    table stores the column as the same ENUM, and staging gives it back as text, so its values
+    are exactly those read. A row with a finding keeps NULL for a value outside the codes (its
+    finding holds the text as read); a row without one must hold a code, and the check stops
+    rather than drop a value no rule refused (`values.as_code_sql`).
     """
     column = _ident(name)
-    if not codes:
+    if not enum:
         return column
-    as_code = f"try_cast({column} as ENUM({', '.join(_quote(code) for code in codes)}))"
-    outside = _quote(
-        f"{table.name}.{name}: a value outside its codes passed every rule "
-        "(pipeline/reference/value_labels.toml and the column's isin rule disagree)"
-    )
     return (
-        f"case when {_any_of(flags)} or {column} is null then {as_code} "
-        f"else coalesce({as_code}, error({outside})) end as {column}"
+        f"case when {_any_of(flags)} then try_cast({column} as {enum}) "
+        f"else {as_code_sql(column, enum, f'{table.name}.{name}')} end as {column}"
     )
 
 

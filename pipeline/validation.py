@@ -20,7 +20,8 @@ For each raw table, in SPEC order:
    ingestion set aside for their field count;
 3. what remains are the accepted rows. Their typed values are stored once, as
    `_checked_<table>`, which staging reads (the text is parsed once, and a value the validator
-   accepted is the value staging stores); the columns that the cross-table rules of the later
+   accepted is the value staging stores; a coded value is stored as the ENUM of its codes,
+   one byte, and staging gives it back as text); the columns that the cross-table rules of the later
    tables read are the view `_accepted_<table>` over it: a member of a quarantined household
    is quarantined too, instead of being counted in a county with no household.
 
@@ -44,6 +45,7 @@ from pipeline.ingest import check_sources_unchanged
 from pipeline.raw_sql import normalised_columns, rows_view
 from pipeline.schemas.fields import RAW_TABLES, RawTable
 from pipeline.schemas.registry import REJECTED_ROWS, ddl
+from pipeline.schemas.values import as_code_sql, code_type
 from pipeline.validation_plan import (
     TablePlan,
     accepted_table,
@@ -190,27 +192,42 @@ def check_rows(con: duckdb.DuckDBPyConnection, table: RawTable, plan: TablePlan)
 def _create_checking_view(
     con: duckdb.DuckDBPyConnection, table: RawTable, line_number: str = ""
 ) -> None:
-    """The temp view `checking_table` over the checked rows, `line_number` first if given;
-    a column the check stored as an ENUM of its codes (`rule_compiler._stored_column`) is
-    read as the text it was, so every reader sees the columns as the rules typed them."""
-    rows = checked_rows_table(table.name)
-    coded = [
+    """The temp view `checking_table` over the checked rows, `line_number` first if given. A
+    coded column stays the ENUM the check stored it as (`rule_compiler._stored_column`): no
+    rule reads it after the check, and the checked table stores it as it is."""
+    con.execute(
+        f'create or replace temp view "{checking_table(table.name)}" as '
+        f'select {line_number}* from "{checked_rows_table(table.name)}"'
+    )
+
+
+def _enum_columns(con: duckdb.DuckDBPyConnection, rows: str) -> set[str]:
+    """The columns the check stored as ENUMs in its temp table `rows`."""
+    return {
         name
         for (name,) in con.execute(
             "select column_name from duckdb_columns() "
             "where database_name = 'temp' and table_name = ? and data_type like 'ENUM(%'",
             [rows],
         ).fetchall()
-    ]
-    as_text = (
-        " replace (" + ", ".join(f'"{name}"::varchar as "{name}"' for name in coded) + ")"
-        if coded
-        else ""
-    )
-    con.execute(
-        f'create or replace temp view "{checking_table(table.name)}" as '
-        f'select {line_number}*{as_text} from "{rows}"'
-    )
+    }
+
+
+def _stored_columns(con: duckdb.DuckDBPyConnection, table: RawTable) -> str:
+    """The checked table's select list: the line number and the staged columns, a coded one as
+    the ENUM of its codes (`values.code_type`, as the registry describes `_checked_<table>`).
+    The check holds most coded columns as that ENUM already; one a rule beyond a row reads is
+    text there, and every accepted row holds one of its codes."""
+    held_as_codes = _enum_columns(con, checked_rows_table(table.name))
+    fields = {field.name: field for field in table.loaded_fields}
+    columns = ['"line_number"']
+    for name in staged_columns(table):
+        column = f'"{name}"'
+        enum = code_type(fields[name])
+        if enum and name not in held_as_codes:
+            column = f"{as_code_sql(column, enum, f'{table.name}.{name}')} as {column}"
+        columns.append(column)
+    return ", ".join(columns)
 
 
 def _validate_table(
@@ -270,7 +287,7 @@ def _validate_table(
     # the offending value of each finding) are never written there.
     # Stored in no particular order: every row has its line number, and keeping the file's
     # order would make DuckDB recompress the whole table when the database is checkpointed.
-    columns = ", ".join(f'"{name}"' for name in ["line_number", *staged_columns(table)])
+    columns = _stored_columns(con, table)
     con.execute("set preserve_insertion_order = false")
     try:
         con.execute(
@@ -283,7 +300,12 @@ def _validate_table(
         # The accepted rows are the checked table's: read from it (compressed, in the database
         # file), they hold no memory while the later, larger tables are checked. The compiler
         # sees that the columns are among those it keeps (`rule_compiler.table_plan`).
-        columns = ", ".join(f'"{name}"' for name in plan.accepted_columns)
+        # A coded column is read as text, as the later tables' rules compare it.
+        fields = {field.name: field for field in table.loaded_fields}
+        columns = ", ".join(
+            f'"{name}"::varchar as "{name}"' if code_type(fields[name]) else f'"{name}"'
+            for name in plan.accepted_columns
+        )
         con.execute(
             f'create or replace temp view "{accepted_table(table.name)}" as '
             f'select {columns} from "{checked_table(table.name)}"'

@@ -27,13 +27,14 @@ from pipeline.schemas.fields import (
     RawTable,
 )
 from pipeline.schemas.names import layer_name
+from pipeline.schemas.values import code_type
 from pipeline.validation_plan import checked_table as validation_checked_table
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    dtype: str  # as DuckDB's information_schema spells it, lower case
+    dtype: str  # as DuckDB's information_schema spells it (compared in lower case)
     label_zh: str
     description: str
     personal: bool = False
@@ -115,12 +116,17 @@ def checked_table(raw: RawTable) -> Table:
     staging reads (`pipeline.validation`). Written by the quarantine's asset, not an asset of
     its own."""
     staged = staging_table(raw)
+    # A coded column is stored as the ENUM of its codes (one byte a row); staging reads it as text.
+    stored_as = {field.name: enum for field in raw.loaded_fields if (enum := code_type(field))}
     return Table(
         name=validation_checked_table(raw.name),
         layer="validation",
         grain=("line_number",),
         description=f"The accepted rows of {raw.name}, typed by validation.",
-        columns=staged.columns,
+        columns=tuple(
+            replace(column, dtype=stored_as.get(column.name, column.dtype))
+            for column in staged.columns
+        ),
     )
 
 

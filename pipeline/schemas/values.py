@@ -32,6 +32,30 @@ def labels_for(field: Field) -> dict[str, list[str]] | None:
     return value_labels().get(key)
 
 
+def code_type(field: Field) -> str | None:
+    """For a coded text field (a few codes: relation, sex, poverty status), the DuckDB ENUM of
+    its codes, spelt as DuckDB spells it: how validation holds and stores the column, one byte
+    a row instead of a string. None for any other field."""
+    labels = labels_for(field) if field.dtype == "string" else None
+    return f"ENUM({', '.join(_quote(code) for code in labels)})" if labels else None
+
+
+def as_code_sql(column_sql: str, enum: str, where: str) -> str:
+    """SQL: a text column that must hold one of its codes, as its ENUM (`code_type`); null stays
+    null. A value outside the codes stops the statement with a message naming `where` (table
+    and column), not the value: it could be an id number typed in the column, and DuckDB's own
+    cast error would quote it."""
+    outside = _quote(
+        f"{where}: a value outside its codes passed every rule "
+        "(pipeline/reference/value_labels.toml and the column's isin rule disagree)"
+    )
+    as_code = f"try_cast({column_sql} as {enum})"
+    return (
+        f"case when {column_sql} is null then {as_code} "
+        f"else coalesce({as_code}, error({outside})) end"
+    )
+
+
 def normalize_sql(field: Field, column_sql: str) -> str:
     """SQL turning one raw text column into its canonical spelling (null when empty)."""
     # translate() walks every character and dominates loading time; an all-ASCII value (byte

@@ -10,6 +10,7 @@ accepted as (
 
 -- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them; validation
 -- parsed them (pipeline/warehouse.py's parse macros), once for its rules and for staging
+-- region: validation stores the ENUM of the codes (a byte a row); text here
 staged as (
     select
         line_number,
@@ -17,7 +18,7 @@ staged as (
         county_name,
         prefecture_code,
         prefecture_name,
-        region,
+        cast(region as varchar) as region,
         rural_population,
         poverty_county,
         exit_year,

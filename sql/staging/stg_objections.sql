@@ -9,13 +9,14 @@ accepted as (
 ),
 
 -- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them
+-- status: validation stores the ENUM of the codes (a byte a row); text here
 staged as (
     select
         line_number,
         objection_id,
         county_code,
         received_date,
-        status,
+        cast(status as varchar) as status,
     from accepted
 )
 

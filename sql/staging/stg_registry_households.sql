@@ -10,6 +10,7 @@ accepted as (
 
 -- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them; validation
 -- parsed them (pipeline/warehouse.py's parse macros), once for its rules and for staging
+-- poverty_status, poverty_cause: validation stores the ENUM of the codes (a byte a row); text here
 staged as (
     select
         line_number,
@@ -17,10 +18,10 @@ staged as (
         county_code,
         village_code,
         household_size,
-        poverty_status,
+        cast(poverty_status as varchar) as poverty_status,
         year_registered,
         year_exited,
-        poverty_cause,
+        cast(poverty_cause as varchar) as poverty_cause,
         per_capita_net_income,
         relocated,
     from accepted

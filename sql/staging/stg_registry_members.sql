@@ -10,13 +10,14 @@ accepted as (
 
 -- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them; validation
 -- parsed them (pipeline/warehouse.py's parse macros), once for its rules and for staging
+-- relation, sex: validation stores the ENUM of the codes (a byte a row); text here
 staged as (
     select
         line_number,
         household_id,
         member_no,
-        relation,
-        sex,
+        cast(relation as varchar) as relation,
+        cast(sex as varchar) as sex,
         birth_date,
     from accepted
 )

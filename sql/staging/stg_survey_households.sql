@@ -11,6 +11,7 @@ accepted as (
 
 -- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them; validation
 -- parsed them (pipeline/warehouse.py's parse macros), once for its rules and for staging
+-- sample_frame, acceptance: validation stores the ENUM of the codes (a byte a row); text here
 staged as (
     select
         line_number,
@@ -19,7 +20,7 @@ staged as (
         county_code,
         village_code,
         survey_date,
-        sample_frame,
+        cast(sample_frame as varchar) as sample_frame,
         household_id,
         household_size,
         wage_income,
@@ -33,7 +34,7 @@ staged as (
         medical_secure,
         housing_secure,
         water_secure,
-        acceptance,
+        cast(acceptance as varchar) as acceptance,
     from accepted
 )
 

@@ -10,9 +10,11 @@ import duckdb
 import pytest
 import sqlglot
 
-from pipeline import rule_compiler
+from pipeline import rule_compiler, validation
 from pipeline.schemas.fields import RAW_TABLES
+from pipeline.schemas.values import code_type
 from pipeline.validation import compiled_plans
+from pipeline.validation_plan import checked_rows_table, staged_columns
 
 
 @pytest.mark.parametrize(
@@ -105,3 +107,47 @@ def test_a_later_rule_reading_personal_data__is_refused_when_compiled():
     [households] = [table for table in RAW_TABLES if table.name == "registry_households"]
     with pytest.raises(ValueError, match=r"registry_households\.head_id_number"):
         rule_compiler.table_plan(households, ["household_id", "head_id_number"])
+
+
+def _surveys_code_type(name: str) -> str:
+    [surveys] = [table for table in RAW_TABLES if table.name == "survey_households"]
+    return next(code_type(field) for field in surveys.loaded_fields if field.name == name)
+
+
+def _checked_surveys(sample_frames: list[str | None]) -> list[tuple]:
+    """Survey rows through the statement that stores the checked table, with `sample_frame`
+    held as text by the check (a rule beyond its row reads it) and `acceptance` as its ENUM:
+    (sample_frame, its stored type, acceptance's stored type) of each row."""
+    [surveys] = [table for table in RAW_TABLES if table.name == "survey_households"]
+    held = ", ".join(
+        f'"{name}" {_surveys_code_type(name) if name == "acceptance" else "varchar"}'
+        for name in ["line_number", *staged_columns(surveys)]
+    )
+    rows = checked_rows_table(surveys.name)
+    con = duckdb.connect()
+    con.execute(f'create temp table "{rows}" ({held})')
+    for line, frame in enumerate(sample_frames, start=2):
+        con.execute(
+            f'insert into "{rows}" (line_number, sample_frame, acceptance) values (?, ?, ?)',
+            [line, frame, "accept"],
+        )
+    select = validation._stored_columns(con, surveys)
+    con.execute(f'create table stored as select {select} from "{rows}"')
+    return con.execute(
+        "select sample_frame::varchar, typeof(sample_frame), typeof(acceptance) from stored"
+    ).fetchall()
+
+
+def test_the_checked_table__stores_a_coded_column_held_as_text_as_its_enum():
+    frame, acceptance = _surveys_code_type("sample_frame"), _surveys_code_type("acceptance")
+    assert _checked_surveys(["poor", None]) == [
+        ("poor", frame, acceptance),
+        (None, frame, acceptance),
+    ]
+
+
+def test_the_checked_table__stops_on_a_non_code_without_quoting_it():
+    with pytest.raises(duckdb.Error) as stopped:
+        _checked_surveys(["poor", "520102196810027967"])
+    assert "survey_households.sample_frame" in str(stopped.value)
+    assert "5201" not in str(stopped.value)
