@@ -7,6 +7,8 @@ description fails here, before anything downstream reads it or a publish copies 
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from pipeline.schemas.registry import Table
@@ -27,9 +29,17 @@ def built_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, 
     return [(column, spelt(dtype)) for column, dtype in rows]
 
 
+# A quoted text inside a type (an ENUM's codes) and what lies between such texts.
+_QUOTED_OR_NOT = re.compile(r"('(?:[^']|'')*')|[^']+")
+
+
 def spelt(dtype: str) -> str:
-    """A type as compared: lower case, no space after a comma (`decimal(12,2)`)."""
-    return dtype.lower().replace(", ", ",")
+    """A type as compared: lower case, no space after a comma (`decimal(12,2)`); an ENUM's codes
+    as they are (`ENUM('M', 'F')` is `enum('M','F')`: a column of codes 'm' and 'f' holds other
+    values)."""
+    return "".join(
+        match[1] or match[0].lower().replace(", ", ",") for match in _QUOTED_OR_NOT.finditer(dtype)
+    )
 
 
 def column_problems(built: list[tuple[str, str]], table: Table) -> list[str]:

@@ -9,10 +9,10 @@ For each raw table, in SPEC order:
 
 1. the check query reads the raw table once into a temp table (`_checking_<table>_rows`, in
    memory, never in the database file): each row's findings of the rules that look at one row
-   alone, its typed values (a coded one as an ENUM of its codes) and the texts as read that
-   findings show. For a file whose lines are all rows it reads the file on every thread, and
-   a row's position is its line, once DuckDB's plan for it is seen to move no row
-   (`check_rows`);
+   alone, its typed values (a coded one as an ENUM of its codes, unless a rule beyond the row
+   reads it) and the texts as read that findings show. For a file whose lines are all rows it
+   reads the file on every thread, and a row's position is its line, once DuckDB's plan for it
+   is seen to move no row (`check_rows`);
 2. those findings and the findings of the rules that read beyond their row (uniqueness, a
    member's household among the accepted households) become rows of `rejected_rows`, with
    the source file, the line number and the value as `pipeline.privacy` allows it to be
@@ -193,8 +193,10 @@ def _create_checking_view(
     con: duckdb.DuckDBPyConnection, table: RawTable, line_number: str = ""
 ) -> None:
     """The temp view `checking_table` over the checked rows, `line_number` first if given. A
-    coded column stays the ENUM the check stored it as (`rule_compiler._stored_column`): no
-    rule reads it after the check, and the checked table stores it as it is."""
+    coded column the check stored as the ENUM of its codes (`rule_compiler._stored_column`)
+    stays one: no rule of the table reads it after the check (one that does is kept as text),
+    the checked table stores it as it is, and later tables read it as text through
+    `_accepted_<table>`."""
     con.execute(
         f'create or replace temp view "{checking_table(table.name)}" as '
         f'select {line_number}* from "{checked_rows_table(table.name)}"'

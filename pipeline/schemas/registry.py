@@ -34,7 +34,7 @@ from pipeline.validation_plan import checked_table as validation_checked_table
 @dataclass(frozen=True)
 class Column:
     name: str
-    dtype: str  # as DuckDB's information_schema spells it (compared in lower case)
+    dtype: str  # as DuckDB's information_schema spells it (`contracts.spelt` compares them)
     label_zh: str
     description: str
     personal: bool = False

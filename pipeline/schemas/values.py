@@ -49,10 +49,9 @@ def as_code_sql(column_sql: str, enum: str, where: str) -> str:
         f"{where}: a value outside its codes passed every rule "
         "(pipeline/reference/value_labels.toml and the column's isin rule disagree)"
     )
-    as_code = f"try_cast({column_sql} as {enum})"
     return (
-        f"case when {column_sql} is null then {as_code} "
-        f"else coalesce({as_code}, error({outside})) end"
+        f"coalesce(try_cast({column_sql} as {enum}), "
+        f"case when {column_sql} is not null then error({outside}) end)"
     )
 
 

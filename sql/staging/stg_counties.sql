@@ -10,7 +10,8 @@ accepted as (
 
 -- columns in SPEC section 1 order, as pipeline/schemas/registry.py lists them; validation
 -- parsed them (pipeline/warehouse.py's parse macros), once for its rules and for staging
--- region: validation stores the ENUM of the codes (a byte a row); text here
+-- region: validation stores the ENUM of the codes (a byte a row); text here, as the
+-- registry types it (an ENUM would also sort in the order its codes are listed)
 staged as (
     select
         line_number,

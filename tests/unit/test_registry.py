@@ -91,6 +91,18 @@ def test_contract__a_drifted_table_is_named_with_what_differs():
     assert "column rate is decimal(5,4), the registry says double" in problems
 
 
+def test_contract__an_enum_of_codes_in_another_case_is_another_type():
+    # Types compare in lower case, an ENUM's codes as they are: 'm' is no code of ENUM('M', 'F').
+    con = duckdb.connect()
+    table = TABLES["_checked_registry_members"]
+    con.execute(ddl(table))
+    assert table_problems(con, table) == []
+    con.execute("alter table _checked_registry_members alter sex type enum('m', 'f')")
+    assert table_problems(con, table) == [
+        "column sex is enum('m','f'), the registry says enum('M','F')"
+    ]
+
+
 def test_contract__a_repeated_grain_fails():
     con = duckdb.connect()
     table = TABLES["guarantee_compliance"]
@@ -158,6 +170,12 @@ def test_validation__writes_the_checked_tables_the_registry_describes(tmp_path, 
         assert table_problems(con, TABLES[f"_checked_{raw.name}"]) == [], raw.name
         personal = {field.name for field in raw.fields if field.pii}
         assert not personal & set(TABLES[f"_checked_{raw.name}"].column_names)
+    # a coded column is stored as the ENUM of its codes, and later tables' rules read text
+    [[stored, accepted]] = con.execute(
+        "select (select typeof(poverty_status) from _checked_registry_households limit 1), "
+        "(select typeof(poverty_status) from _accepted_registry_households limit 1)"
+    ).fetchall()
+    assert stored.startswith("ENUM(") and accepted == "VARCHAR"
 
 
 def test_staging__views_over_the_checked_tables_even_where_an_older_run_left_tables(

@@ -56,23 +56,35 @@ def _isin_codes(check_sql: str, column: str) -> set[str] | None:
 
 
 def test_a_coded_column__is_stored_as_an_enum_of_exactly_its_rule_codes():
-    # The check stores a coded column as an ENUM, and a row without findings is cast strictly:
-    # a code the isin rule accepts but the ENUM lacks would stop a valid batch, and one the
-    # ENUM holds but the rule refuses is never stored. Both sets must be the same.
-    stored = {}
-    enum_cast = re.compile(r'else coalesce\(try_cast\("(\w+)" as ENUM\((.*?)\)\), error\(')
-    for plan in compiled_plans().values():
-        for column, enum in enum_cast.findall(plan.check_sql):
-            stored[(plan.table, column)] = set(re.findall(r"'([^']*)'", enum))
-            assert stored[(plan.table, column)] == _isin_codes(plan.check_sql, column), column
-    assert {("registry_members", "relation"), ("registry_members", "sex")} <= set(stored)
-    assert ("registry_households", "poverty_status") in stored
+    # The check and the checked table hold a coded column as the ENUM of its codes, and an
+    # accepted row's value is cast strictly: a code the isin rule accepts but the ENUM lacks
+    # would stop a valid batch, and one the ENUM holds but the rule refuses is never stored.
+    # Both sets must be the same, also for a column the check keeps as text (sample_frame).
+    plans = compiled_plans()
+    coded = {
+        (table.name, field.name): code_type(field)
+        for table in RAW_TABLES
+        for field in table.loaded_fields
+        if code_type(field)
+    }
+    for (table, column), enum in coded.items():
+        codes = set(re.findall(r"'((?:[^']|'')*)'", enum))
+        assert codes == _isin_codes(plans[table].check_sql, column), (table, column)
+    assert {("registry_members", "relation"), ("survey_households", "sample_frame")} <= set(coded)
+    # the check's own casts are to those ENUMs
+    enum_cast = re.compile(r'else coalesce\(try_cast\("(\w+)" as (ENUM\(.*?\))\), case when')
+    cast = {
+        (plan.table, column): enum
+        for plan in plans.values()
+        for column, enum in enum_cast.findall(plan.check_sql)
+    }
+    assert cast == {key: enum for key, enum in coded.items() if key[1] != "sample_frame"}
 
 
 def test_a_coded_column_the_rules_beyond_a_row_read__stays_text():
     # Those rules see every row, also one whose value is no code (kept as read, for them).
     for plan in compiled_plans().values():
-        for column in re.findall(r'else coalesce\(try_cast\("(\w+)" as ENUM', plan.check_sql):
+        for column in re.findall(r'coalesce\(try_cast\("(\w+)" as ENUM', plan.check_sql):
             assert f'"{column}"' not in (plan.beyond_row_findings_sql or ""), column
 
 
