@@ -5,9 +5,10 @@ Dagster metadata, in whatever column it was typed. So masking follows the conten
 the column:
 
 - anything shaped like a resident id (six digits, a plausible birth date from 1900 to this
-  year, three digits and a check character, valid or not) keeps its first and last four
-  characters: `5204**********123X`. Household ids (village code and a serial) have no birth
-  date in that place and stay readable;
+  year, three digits and a check character, valid or not; however grouped) keeps its first and
+  last four characters: `5204**********123X`. Household ids (village code and a serial) have
+  no birth date in that place and stay readable. A whole run of 15 digits shaped like a
+  first-generation id (YYMMDD) keeps its first four and last three;
 - a common surname followed by one to three Han characters reads as a name and becomes `**`
   (a Chinese label such as 因病 or 已脱贫 stays);
 - a value that spans lines (an unclosed quote's swallowed rows) is replaced whole;
@@ -54,22 +55,55 @@ _VARIANT = "[\ufe00-\ufe0f\U000e0100-\U000e01ef]?"
 _HAN = f"(?:{HAN}{_VARIANT})"
 
 
-def _year_alternatives(first: int, last: int) -> str:
-    return "|".join(str(year) for year in range(first, last + 1))
+# Ids are written in groups (6-8-4, 6-4-4-4, 4-4-4-4-2, as phones and forms show them) with a
+# space, dot, hyphen, slash or underscore between them: the same id. One such separator may
+# stand between any two of its characters.
+_SEP = "[ ./_-]?"
+
+
+def _spaced(*characters: str) -> str:
+    """Character classes in a row, a separator allowed between any two."""
+    return _SEP.join(characters)
+
+
+_DIGIT = "[0-9]"
+_MONTH = f"(?:{_spaced('0', '[1-9]')}|{_spaced('1', '[0-2]')})"
+_DAY = f"(?:{_spaced('0', '[1-9]')}|{_spaced('[12]', _DIGIT)}|{_spaced('3', '[01]')})"
+
+
+def _years(latest: int) -> str:
+    """The years 1900 to `latest` (2000-2099), spaced as `_spaced` spaces digits."""
+    if not 2000 <= latest <= 2099:
+        raise ValueError(f"birth years up to {latest}: the pattern is written for 2000-2099")
+    tens, units = latest // 10 % 10, latest % 10
+    years = [_spaced("1", "9", _DIGIT, _DIGIT), _spaced("2", "0", str(tens), f"[0-{units}]")]
+    if tens:
+        years.append(_spaced("2", "0", f"[0-{tens - 1}]", _DIGIT))
+    return "(?:" + "|".join(years) + ")"
 
 
 def id_pattern(latest_year: int | None = None) -> str:
-    """A resident id's shape, with the first four and last four characters as groups 1, 2."""
+    """A resident id's shape (GB 11643, 18 characters: region, birth date from 1900 to
+    `latest_year`, sequence, check character), with the first four and last four characters
+    as groups 1, 2."""
     latest = latest_year or dt.date.today().year
-    month = "(?:0[1-9]|1[0-2])"
-    day = "(?:0[1-9]|[12][0-9]|3[01])"
-    # Written in groups (6-8-4, 6-4-4-4, 6-4-2-2-4) with a space, hyphen or dot between them,
-    # it is the same id: a separator may follow the region, the year, the month and the day.
-    sep = "[ .-]?"
     return (
-        f"([0-9]{{4}})[0-9]{{2}}{sep}(?:{_year_alternatives(1900, latest)}){sep}{month}{sep}"
-        f"{day}{sep}([0-9]{{3}}[0-9Xx])"
+        f"({_spaced(*[_DIGIT] * 4)}){_SEP}{_spaced(_DIGIT, _DIGIT)}{_SEP}{_years(latest)}"
+        f"{_SEP}{_MONTH}{_SEP}{_DAY}{_SEP}({_spaced(_DIGIT, _DIGIT, _DIGIT, '[0-9Xx]')})"
     )
+
+
+# A first-generation id (15 digits, issued until 2004 and still in old records: region, birth
+# date as YYMMDD, sequence) is a plain run of digits, so only a whole one counts: the digits
+# before and after it, if any, are no digits (a longer code, such as an 18-digit household id,
+# holds 15 digits with a date in place too). Groups 1, 2: the first four and the last three
+# characters, each with its neighbour. Only for masking: the rules look for 18-character ids,
+# as a 15-digit code of a village and a serial would pass for one.
+OLD_ID_PATTERN = (
+    f"((?:^|[^0-9]){_spaced(*[_DIGIT] * 4)}){_SEP}{_spaced(_DIGIT, _DIGIT)}{_SEP}"
+    f"{_spaced(_DIGIT, _DIGIT)}{_SEP}{_MONTH}{_SEP}{_DAY}{_SEP}"
+    f"({_spaced(_DIGIT, _DIGIT, _DIGIT)}(?:[^0-9]|$))"
+)
 
 
 # A common surname, then perhaps a space: forms pad a two-character name to three (王　丽), and
@@ -87,12 +121,19 @@ _LINE_BREAK = r"\r\n|\r|\n"
 ID_CHARACTERS = "[0-9Xx]+"
 _ID_CHARACTERS = re.compile(ID_CHARACTERS)
 _ID = re.compile(id_pattern())
+_OLD_ID = re.compile(OLD_ID_PATTERN)
 _NAME = re.compile(NAME_PATTERN)
 
 
+def _masked(match: re.Match) -> str:
+    return match[1] + ID_REPLACEMENT + match[2]
+
+
 def mask_ids(text: str) -> str:
-    """`text` with every id-shaped run masked (for messages, which are never cut)."""
-    return _ID.sub(lambda match: match[1] + ID_REPLACEMENT + match[2], text)
+    """`text` with every id-shaped run masked (for messages, which are never cut). A first-
+    generation id is looked for twice: the character after one that the first search took as
+    its end may be the start of the next."""
+    return _OLD_ID.sub(_masked, _OLD_ID.sub(_masked, _ID.sub(_masked, text)))
 
 
 def mask_value(value: str | None, personal: bool = False) -> str | None:
@@ -121,6 +162,8 @@ def _sql_quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# `_masked` as a replacement string of DuckDB's regexp_replace.
+_SQL_MASKED = f"\\1{ID_REPLACEMENT}\\2"
 MASK_VALUE_MACRO = f"""
 create or replace temp macro povexit_mask(v, personal) as
     case
@@ -133,7 +176,13 @@ create or replace temp macro povexit_mask(v, personal) as
             left(left(v, 4) || repeat('*', length(v) - 8) || right(v, 4), {VALUE_LIMIT})
         else left(
             regexp_replace(
-                regexp_replace(v, {_sql_quote(id_pattern())}, '\\1{ID_REPLACEMENT}\\2', 'g'),
+                regexp_replace(
+                    regexp_replace(
+                        regexp_replace(v, {_sql_quote(id_pattern())}, '{_SQL_MASKED}', 'g'),
+                        {_sql_quote(OLD_ID_PATTERN)}, '{_SQL_MASKED}', 'g'
+                    ),
+                    {_sql_quote(OLD_ID_PATTERN)}, '{_SQL_MASKED}', 'g'
+                ),
                 {_sql_quote(NAME_PATTERN)}, '{NAME_MASK}', 'g'
             ),
             {VALUE_LIMIT}

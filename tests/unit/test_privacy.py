@@ -70,6 +70,15 @@ def sql_mask(con, value, personal=False):
         ("520102.19880827.9371", "5201**********9371"),
         ("520102 1972 1002 4863", "5201**********4863"),  # 6-4-4-4, as phones show it
         ("520102-1972-10-02-4863", "5201**********4863"),
+        ("5201 0219 6810 0279 67", "5201**********79 67"),  # 4-4-4-4-2
+        ("520102/19681002/7967", "5201**********7967"),
+        ("520102_19681002_796X", "5201**********796X"),
+        # first-generation ids: 15 digits, a YYMMDD birth date, no check character
+        ("520102681002796", "5201**********796"),
+        ("old id 520102 681002 796.", "old id 5201**********796."),
+        ("520102681002796,520102681002796", "5201**********796,5201**********796"),
+        ("5201026810027961", "5201026810027961"),  # 16 digits: no whole 15
+        ("520102681302796", "520102681302796"),  # month 13
         ("x" * 100, "x" * 64),
         ("line one\nline two\r\nthree", "[a value over 3 lines]"),
         (None, None),
@@ -100,7 +109,7 @@ def test_mask_value__traditional_characters_are_names_too(con):
 
 # Digits and separators of ids; surnames, Han characters rare and common, a radical, spaces
 # and a variation selector of names; value labels.
-ALPHABET = "0123456789Xx-,. \n张王欧阳明伟因病安全a䶮𠀀\u3000⽂\ufe00"
+ALPHABET = "0123456789Xx-,./_ \n张王欧阳明伟因病安全a䶮𠀀\u3000⽂\ufe00"
 
 
 @settings(max_examples=300, deadline=None)
@@ -117,6 +126,41 @@ def test_mask_value__every_id_shape_is_masked(birth, sequence, check):
     value = f"520402{birth:%Y%m%d}{sequence:03d}{check}"
     if 1900 <= birth.year <= dt.date.today().year:
         assert mask_value(value) == f"5204**********{value[-4:]}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dates(dt.date(1900, 1, 1), dt.date.today()),
+    st.integers(0, 999),
+    st.lists(st.sampled_from(" ./_-"), min_size=17, max_size=17),
+    st.lists(st.booleans(), min_size=17, max_size=17),
+)
+def test_mask_value__an_id_grouped_any_way_shows_no_birth_date(con, birth, sequence, seps, at):
+    # A separator may stand between any two of its characters: no digit of the birth date and
+    # no more than the first and last four characters are shown.
+    characters = f"520402{birth:%Y%m%d}{sequence:03d}X"
+    value = characters[0] + "".join(
+        (sep if here else "") + character
+        for sep, here, character in zip(seps, at, characters[1:], strict=True)
+    )
+    shown = mask_value(value)
+    assert shown == sql_mask(con, value)
+    assert shown.startswith(value[: value.index(characters[3], 3) + 1] + "**********")
+    assert re.sub("[^0-9X]", "", shown) == characters[:4] + characters[-4:]
+
+
+@given(st.dates(dt.date(1900, 1, 1), dt.date(1999, 12, 31)), st.integers(0, 999))
+def test_mask_value__a_first_generation_id_is_masked(birth, sequence):
+    value = f"520402{birth:%y%m%d}{sequence:03d}"
+    assert mask_value(value) == f"5204**********{value[-3:]}"
+    assert mask_value(f"{value}0") == f"{value}0"  # 16 digits: a code, not an id
+
+
+@pytest.mark.parametrize("latest", [2000, 2009, 2010, 2026, 2099])
+def test_id_pattern__years_are_exactly_1900_to_the_latest(latest):
+    pattern = re.compile(privacy._years(latest))
+    matched = [year for year in range(1800, 2200) if pattern.fullmatch(str(year))]
+    assert matched == list(range(1900, latest + 1))
 
 
 def test_surnames__cover_the_generator_s():
