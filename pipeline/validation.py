@@ -20,10 +20,10 @@ For each raw table, in SPEC order:
    ingestion set aside for their field count;
 3. what remains are the accepted rows. Their typed values are stored once, as
    `_checked_<table>`, which staging reads (the text is parsed once, and a value the validator
-   accepted is the value staging stores; a coded value is stored as the ENUM of its codes,
-   one byte, and staging gives it back as text); the columns that the cross-table rules of the later
-   tables read are the view `_accepted_<table>` over it: a member of a quarantined household
-   is quarantined too, instead of being counted in a county with no household.
+   accepted is the value staging stores; a coded value is stored as the ENUM of its codes, one
+   byte, and staging gives it back as text); the columns that the cross-table rules of the
+   later tables read are the view `_accepted_<table>` over it: a member of a quarantined
+   household is quarantined too, instead of being counted in a county with no household.
 
 Nothing is copied out of the database.
 """
