@@ -4,11 +4,13 @@ Personal data (names, resident id numbers) must reach no mart, log line, error m
 Dagster metadata, in whatever column it was typed. So masking follows the content, not only
 the column:
 
-- anything shaped like a resident id (six digits, a plausible birth date from 1900 to this
-  year, three digits and a check character, valid or not; however grouped) keeps its first and
-  last four characters: `5204**********123X`. Household ids (village code and a serial) have
-  no birth date in that place and stay readable. A whole run of 15 digits shaped like a
-  first-generation id (YYMMDD) keeps its first four and last three;
+- a run of digits (separators between them allowed) that holds anything shaped like a
+  resident id (six digits, a plausible birth date from 1900 to this year, three digits and a
+  check character, valid or not; however grouped) keeps its first and last four characters:
+  `5204**********123X`; the whole run, so that digits before the id cannot pass for its start.
+  Household ids (village code and a serial) have no birth date in that place and stay
+  readable. A run that is a first-generation id (15 digits, YYMMDD) keeps its first four and
+  last three;
 - a common surname followed by one to three Han characters reads as a name and becomes `**`
   (a Chinese label such as 因病 or 已脱贫 stays);
 - a value that spans lines (an unclosed quote's swallowed rows) is replaced whole;
@@ -56,13 +58,15 @@ _HAN = f"(?:{HAN}{_VARIANT})"
 
 
 # Ids are written in groups (6-8-4, 6-4-4-4, 4-4-4-4-2, as phones and forms show them) with a
-# space, dot, hyphen, slash or underscore between them: the same id. One such separator may
-# stand between any two of its characters.
-_SEP = "[ ./_-]?"
+# space, dot, hyphen, slash or underscore between them, also a no-break or ideographic space,
+# doubled or spaced (" - "): the same id. Up to three such characters may stand between any two
+# of its characters. (Written literally: Python's re and RE2 read the same characters.)
+_SEPARATOR = "[ ./_\u00a0\u2009\u202f\u3000-]"
+_SEP = f"{_SEPARATOR}{{0,3}}"
 
 
 def _spaced(*characters: str) -> str:
-    """Character classes in a row, a separator allowed between any two."""
+    """Character classes in a row, separators allowed between any two."""
     return _SEP.join(characters)
 
 
@@ -84,26 +88,25 @@ def _years(latest: int) -> str:
 
 def id_pattern(latest_year: int | None = None) -> str:
     """A resident id's shape (GB 11643, 18 characters: region, birth date from 1900 to
-    `latest_year`, sequence, check character), with the first four and last four characters
-    as groups 1, 2."""
+    `latest_year`, sequence, check character), however grouped."""
     latest = latest_year or dt.date.today().year
-    return (
-        f"({_spaced(*[_DIGIT] * 4)}){_SEP}{_spaced(_DIGIT, _DIGIT)}{_SEP}{_years(latest)}"
-        f"{_SEP}{_MONTH}{_SEP}{_DAY}{_SEP}({_spaced(_DIGIT, _DIGIT, _DIGIT, '[0-9Xx]')})"
-    )
+    return _spaced(*[_DIGIT] * 6, _years(latest), _MONTH, _DAY, _DIGIT, _DIGIT, _DIGIT, "[0-9Xx]")
 
 
-# A first-generation id (15 digits, issued until 2004 and still in old records: region, birth
-# date as YYMMDD, sequence) is a plain run of digits, so only a whole one counts: the digits
-# before and after it, if any, are no digits (a longer code, such as an 18-digit household id,
-# holds 15 digits with a date in place too). Groups 1, 2: the first four and the last three
-# characters, each with its neighbour. Only for masking: the rules look for 18-character ids,
-# as a 15-digit code of a village and a serial would pass for one.
-OLD_ID_PATTERN = (
-    f"((?:^|[^0-9]){_spaced(*[_DIGIT] * 4)}){_SEP}{_spaced(_DIGIT, _DIGIT)}{_SEP}"
-    f"{_spaced(_DIGIT, _DIGIT)}{_SEP}{_MONTH}{_SEP}{_DAY}{_SEP}"
-    f"({_spaced(_DIGIT, _DIGIT, _DIGIT)}(?:[^0-9]|$))"
-)
+# A first-generation id: 15 digits (issued until 2004 and still in old records: region, birth
+# date as YYMMDD, sequence), the whole of a run of digits (`_RUN`). Only for masking: the rules
+# look for 18-character ids, as a 15-digit code of a village and a serial would pass for one.
+OLD_ID_PATTERN = _spaced(*[_DIGIT] * 8, _MONTH, _DAY, _DIGIT, _DIGIT, _DIGIT)
+# A first-generation id in a text that should hold no long number (a place name): 15 digits
+# with no digit beside them. Not for codes, which may be 15-digit numbers of that shape.
+OLD_ID_IN_TEXT_PATTERN = f"(?:^|[^0-9]){OLD_ID_PATTERN}(?:[^0-9]|$)"
+# A run of digits, separators between them allowed, perhaps ending in a check character X: what
+# is masked whole when an id is in it. Masking only the id would let digits before it (a phone
+# number, a date: `13812342019 5201…`) be read as its start and leave its birth date shown.
+RUN_PATTERN = f"{_DIGIT}(?:{_SEP}{_DIGIT})*(?:{_SEP}[Xx])?"
+# Fifteen digits in a run: what a value needs before an id can be in it (the SQL macro looks
+# for runs only then: most values shown are codes and words).
+_LONG_RUN = _spaced(*[_DIGIT] * 15)
 
 
 # A common surname, then perhaps a space: forms pad a two-character name to three (王　丽), and
@@ -122,18 +125,24 @@ ID_CHARACTERS = "[0-9Xx]+"
 _ID_CHARACTERS = re.compile(ID_CHARACTERS)
 _ID = re.compile(id_pattern())
 _OLD_ID = re.compile(OLD_ID_PATTERN)
+_RUN = re.compile(RUN_PATTERN)
 _NAME = re.compile(NAME_PATTERN)
 
 
-def _masked(match: re.Match) -> str:
-    return match[1] + ID_REPLACEMENT + match[2]
+def _masked_run(run: re.Match) -> str:
+    """A run of digits with an id in it, or one that is a first-generation id, as shown: its
+    first four characters and its last four (three for an old id)."""
+    text = run[0]
+    if _ID.search(text):
+        return text[:4] + ID_REPLACEMENT + text[-4:]
+    if _OLD_ID.fullmatch(text):
+        return text[:4] + ID_REPLACEMENT + text[-3:]
+    return text
 
 
 def mask_ids(text: str) -> str:
-    """`text` with every id-shaped run masked (for messages, which are never cut). A first-
-    generation id is looked for twice: the character after one that the first search took as
-    its end may be the start of the next."""
-    return _OLD_ID.sub(_masked, _OLD_ID.sub(_masked, _ID.sub(_masked, text)))
+    """`text` with every run of digits that holds an id masked (for messages, never cut)."""
+    return _RUN.sub(_masked_run, text)
 
 
 def mask_value(value: str | None, personal: bool = False) -> str | None:
@@ -162,9 +171,26 @@ def _sql_quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-# `_masked` as a replacement string of DuckDB's regexp_replace.
-_SQL_MASKED = f"\\1{ID_REPLACEMENT}\\2"
 MASK_VALUE_MACRO = f"""
+create or replace temp macro povexit_mask_run(r) as
+    case
+        when regexp_matches(r, {_sql_quote(id_pattern())})
+            then left(r, 4) || '{ID_REPLACEMENT}' || right(r, 4)
+        when regexp_full_match(r, {_sql_quote(OLD_ID_PATTERN)})
+            then left(r, 4) || '{ID_REPLACEMENT}' || right(r, 3)
+        else r
+    end;
+create or replace temp macro povexit_mask_ids(v) as
+    regexp_split_to_array(v, {_sql_quote(RUN_PATTERN)})[1] || array_to_string(
+        list_transform(
+            list_zip(
+                regexp_extract_all(v, {_sql_quote(RUN_PATTERN)}),
+                regexp_split_to_array(v, {_sql_quote(RUN_PATTERN)})[2:]
+            ),
+            lambda run_and_after: povexit_mask_run(run_and_after[1]) || run_and_after[2]
+        ),
+        ''
+    );
 create or replace temp macro povexit_mask(v, personal) as
     case
         when v is null then null
@@ -176,13 +202,10 @@ create or replace temp macro povexit_mask(v, personal) as
             left(left(v, 4) || repeat('*', length(v) - 8) || right(v, 4), {VALUE_LIMIT})
         else left(
             regexp_replace(
-                regexp_replace(
-                    regexp_replace(
-                        regexp_replace(v, {_sql_quote(id_pattern())}, '{_SQL_MASKED}', 'g'),
-                        {_sql_quote(OLD_ID_PATTERN)}, '{_SQL_MASKED}', 'g'
-                    ),
-                    {_sql_quote(OLD_ID_PATTERN)}, '{_SQL_MASKED}', 'g'
-                ),
+                case
+                    when regexp_matches(v, {_sql_quote(_LONG_RUN)}) then povexit_mask_ids(v)
+                    else v
+                end,
                 {_sql_quote(NAME_PATTERN)}, '{NAME_MASK}', 'g'
             ),
             {VALUE_LIMIT}

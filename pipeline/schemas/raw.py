@@ -15,7 +15,13 @@ import pandera.ibis as pa
 from pandera.api.ibis.types import IbisData
 from pandera.backends.ibis.register import register_ibis_backends
 
-from pipeline.privacy import HAN, NAME_PATTERN, WHOLE_NAME_PATTERN, id_pattern
+from pipeline.privacy import (
+    HAN,
+    NAME_PATTERN,
+    OLD_ID_IN_TEXT_PATTERN,
+    WHOLE_NAME_PATTERN,
+    id_pattern,
+)
 from pipeline.schemas import fields as f
 
 # Built-in checks find their ibis implementation only once the ibis backend is registered.
@@ -103,6 +109,15 @@ NO_ID_NUMBER = rule(
     "no_id_number",
     "holds no resident id number (personal data)",
     lambda t, c: ~t[c].re_search(id_pattern()),
+)
+
+
+# A place name holds no number at all, so an old 15-digit id in one is found too (a code may be
+# a 15-digit number with a date's digits in place, and is held to 18-character ids only).
+NO_OLD_ID_NUMBER = rule(
+    "no_old_id_number",
+    "holds no first-generation (15-digit) id number (personal data)",
+    lambda t, c: ~t[c].re_search(OLD_ID_IN_TEXT_PATTERN),
 )
 
 
@@ -216,8 +231,16 @@ COUNTIES = schema(
                 lambda t, c: t[c].substr(0, 4) == t.county_code.substr(0, 4),
             ),
         ],
-        "county_name": [NO_ID_NUMBER, administrative_name("县区市旗", "county-level")],
-        "prefecture_name": [NO_ID_NUMBER, administrative_name("市州区盟", "prefecture-level")],
+        "county_name": [
+            NO_ID_NUMBER,
+            NO_OLD_ID_NUMBER,
+            administrative_name("县区市旗", "county-level"),
+        ],
+        "prefecture_name": [
+            NO_ID_NUMBER,
+            NO_OLD_ID_NUMBER,
+            administrative_name("市州区盟", "prefecture-level"),
+        ],
         "region": [pa.Check.isin(f.REGIONS)],
         "rural_population": [pa.Check.gt(0)],
         "exit_year": [pa.Check.ge(1986), year_within_batch()],
