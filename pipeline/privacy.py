@@ -94,8 +94,9 @@ def id_pattern(latest_year: int | None = None) -> str:
 
 
 # A first-generation id: 15 digits (issued until 2004 and still in old records: region, birth
-# date as YYMMDD, sequence), the whole of a run of digits (`_RUN`). Only for masking: the rules
-# look for 18-character ids, as a 15-digit code of a village and a serial would pass for one.
+# date as YYMMDD, sequence), the whole of a run of digits (`RUN_PATTERN`). Masked, and a finding
+# in place names only (`OLD_ID_IN_TEXT_PATTERN`): the rules on codes look for 18-character ids,
+# as a 15-digit code of a village and a serial would pass for one.
 OLD_ID_PATTERN = _spaced(*[_DIGIT] * 8, _MONTH, _DAY, _DIGIT, _DIGIT, _DIGIT)
 # A first-generation id in a text that should hold no long number (a place name): 15 digits
 # with no digit beside them. Not for codes, which may be 15-digit numbers of that shape.

@@ -34,7 +34,7 @@ from pipeline.schema_rules import (
     typed_view,
 )
 from pipeline.schemas.fields import RAW_TABLES, RawTable
-from pipeline.schemas.values import as_code_sql, code_type
+from pipeline.schemas.values import as_code_sql, code_types
 from pipeline.sql_shared import compute_shared_once
 from pipeline.validation_plan import (
     TablePlan,
@@ -94,11 +94,7 @@ def _any_of(flags: list[str]) -> str:
 def _coded_columns(table: RawTable, read_beyond: set[str]) -> dict[str, str]:
     """The check's coded text columns that the rules beyond a row do not read, with the ENUM
     of their codes: those the checking table stores as ENUMs (`_stored_column`)."""
-    return {
-        field.name: enum
-        for field in table.loaded_fields
-        if field.name not in read_beyond and (enum := code_type(field))
-    }
+    return {name: enum for name, enum in code_types(table).items() if name not in read_beyond}
 
 
 def _stored_column(table: RawTable, name: str, enum: str | None, flags: list[str]) -> str:

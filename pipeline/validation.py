@@ -45,7 +45,7 @@ from pipeline.ingest import check_sources_unchanged
 from pipeline.raw_sql import normalised_columns, rows_view
 from pipeline.schemas.fields import RAW_TABLES, RawTable
 from pipeline.schemas.registry import REJECTED_ROWS, ddl
-from pipeline.schemas.values import as_code_sql, code_type
+from pipeline.schemas.values import as_code_sql, code_types
 from pipeline.validation_plan import (
     TablePlan,
     accepted_table,
@@ -195,39 +195,25 @@ def _create_checking_view(
     """The temp view `checking_table` over the checked rows, `line_number` first if given. A
     coded column the check stored as the ENUM of its codes (`rule_compiler._stored_column`)
     stays one: no rule of the table reads it after the check (one that does is kept as text),
-    the checked table stores it as it is, and later tables read it as text through
-    `_accepted_<table>`."""
+    the checked table stores it as that ENUM (`_stored_columns`), and later tables read it as
+    text through `_accepted_<table>`."""
     con.execute(
         f'create or replace temp view "{checking_table(table.name)}" as '
         f'select {line_number}* from "{checked_rows_table(table.name)}"'
     )
 
 
-def _enum_columns(con: duckdb.DuckDBPyConnection, rows: str) -> set[str]:
-    """The columns the check stored as ENUMs in its temp table `rows`."""
-    return {
-        name
-        for (name,) in con.execute(
-            "select column_name from duckdb_columns() "
-            "where database_name = 'temp' and table_name = ? and data_type like 'ENUM(%'",
-            [rows],
-        ).fetchall()
-    }
-
-
-def _stored_columns(con: duckdb.DuckDBPyConnection, table: RawTable) -> str:
+def _stored_columns(table: RawTable) -> str:
     """The checked table's select list: the line number and the staged columns, a coded one as
-    the ENUM of its codes (`values.code_type`, as the registry describes `_checked_<table>`).
-    The check holds most coded columns as that ENUM already; one a rule beyond a row reads is
-    text there, and every accepted row holds one of its codes."""
-    held_as_codes = _enum_columns(con, checked_rows_table(table.name))
-    fields = {field.name: field for field in table.loaded_fields}
-    columns = ['"line_number"']
-    for name in staged_columns(table):
+    the ENUM of its codes (`values.code_types`, as the registry describes `_checked_<table>`).
+    The check holds most coded columns as that ENUM already (the cast is then the value as it
+    is); one a rule beyond a row reads is text there, and every accepted row holds a code."""
+    coded = code_types(table)
+    columns = []
+    for name in ["line_number", *staged_columns(table)]:
         column = f'"{name}"'
-        enum = code_type(fields[name])
-        if enum and name not in held_as_codes:
-            column = f"{as_code_sql(column, enum, f'{table.name}.{name}')} as {column}"
+        if name in coded:
+            column = f"{as_code_sql(column, coded[name], f'{table.name}.{name}')} as {column}"
         columns.append(column)
     return ", ".join(columns)
 
@@ -289,7 +275,7 @@ def _validate_table(
     # the offending value of each finding) are never written there.
     # Stored in no particular order: every row has its line number, and keeping the file's
     # order would make DuckDB recompress the whole table when the database is checkpointed.
-    columns = _stored_columns(con, table)
+    columns = _stored_columns(table)
     con.execute("set preserve_insertion_order = false")
     try:
         con.execute(
@@ -303,9 +289,9 @@ def _validate_table(
         # file), they hold no memory while the later, larger tables are checked. The compiler
         # sees that the columns are among those it keeps (`rule_compiler.table_plan`).
         # A coded column is read as text, as the later tables' rules compare it.
-        fields = {field.name: field for field in table.loaded_fields}
+        coded = code_types(table)
         columns = ", ".join(
-            f'"{name}"::varchar as "{name}"' if code_type(fields[name]) else f'"{name}"'
+            f'"{name}"::varchar as "{name}"' if name in coded else f'"{name}"'
             for name in plan.accepted_columns
         )
         con.execute(

@@ -27,7 +27,7 @@ from pipeline.schemas.fields import (
     RawTable,
 )
 from pipeline.schemas.names import layer_name
-from pipeline.schemas.values import code_type
+from pipeline.schemas.values import code_types
 from pipeline.validation_plan import checked_table as validation_checked_table
 
 
@@ -117,7 +117,7 @@ def checked_table(raw: RawTable) -> Table:
     its own."""
     staged = staging_table(raw)
     # A coded column is stored as the ENUM of its codes (one byte a row); staging reads it as text.
-    stored_as = {field.name: enum for field in raw.loaded_fields if (enum := code_type(field))}
+    stored_as = code_types(raw)
     return Table(
         name=validation_checked_table(raw.name),
         layer="validation",

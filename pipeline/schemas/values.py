@@ -10,7 +10,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from pipeline.schemas.fields import Field
+from pipeline.schemas.fields import Field, RawTable
 
 LABELS_FILE = Path(__file__).resolve().parent.parent / "reference" / "value_labels.toml"
 # Full-width digits and signs (what Chinese input methods type) and the ideographic space.
@@ -38,6 +38,11 @@ def code_type(field: Field) -> str | None:
     a row instead of a string. None for any other field."""
     labels = labels_for(field) if field.dtype == "string" else None
     return f"ENUM({', '.join(_quote(code) for code in labels)})" if labels else None
+
+
+def code_types(table: RawTable) -> dict[str, str]:
+    """A raw table's coded text columns, each with the ENUM of its codes (`code_type`)."""
+    return {field.name: enum for field in table.loaded_fields if (enum := code_type(field))}
 
 
 def as_code_sql(column_sql: str, enum: str, where: str) -> str:

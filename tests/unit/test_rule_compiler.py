@@ -143,7 +143,7 @@ def _checked_surveys(sample_frames: list[str | None]) -> list[tuple]:
             f'insert into "{rows}" (line_number, sample_frame, acceptance) values (?, ?, ?)',
             [line, frame, "accept"],
         )
-    select = validation._stored_columns(con, surveys)
+    select = validation._stored_columns(surveys)
     con.execute(f'create table stored as select {select} from "{rows}"')
     return con.execute(
         "select sample_frame::varchar, typeof(sample_frame), typeof(acceptance) from stored"
